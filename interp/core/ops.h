@@ -1,0 +1,139 @@
+/* ops.h: every kernel-level op, and what a kernel is handed.
+ * The enum and the info table in ops.c are kept in step by a static_assert.
+ * A backend fills a table of kernels indexed by this enum; a NULL entry means
+ * "not implemented here", which the front end reports, never works around.
+ * Lua-level functions that are views or compositions (view, cat, split, ...)
+ * have no op here: they are built from these in the front end. */
+#ifndef TSH_OPS_H
+#define TSH_OPS_H
+
+#include "status.h"
+#include "tensor.h"
+
+typedef enum tsh_op {
+    /* data movement and creation */
+    TSH_OP_COPY,          /* out <- in0, any strides, converting dtype */
+    TSH_OP_FILL,          /* out <- f[0] (float dtypes) or i[0] (others) */
+    TSH_OP_ARANGE,        /* out[k] = f[0] + k*f[1] (float) or i[0] + k*i[1] */
+    TSH_OP_LINSPACE,      /* out[k] = f[0] + (f[1]-f[0]) * k/(n-1), symmetric */
+    /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype */
+    TSH_OP_ADD,           /* in0 + f[0]*in1 (alpha; i[0] for integer dtypes) */
+    TSH_OP_SUB,
+    TSH_OP_MUL,
+    TSH_OP_DIV,           /* true division: float dtypes only */
+    TSH_OP_FLOOR_DIVIDE,
+    TSH_OP_REMAINDER,     /* sign of divisor, as Lua's % and torch.remainder */
+    TSH_OP_FMOD,          /* sign of dividend, as C fmod */
+    TSH_OP_POW,
+    TSH_OP_MAXIMUM,
+    TSH_OP_MINIMUM,
+    TSH_OP_ATAN2,
+    /* comparisons and logic: inputs in one dtype, out bool */
+    TSH_OP_EQ,
+    TSH_OP_NE,
+    TSH_OP_LT,
+    TSH_OP_LE,
+    TSH_OP_GT,
+    TSH_OP_GE,
+    TSH_OP_LOGICAL_AND,
+    TSH_OP_LOGICAL_OR,
+    TSH_OP_LOGICAL_XOR,
+    /* elementwise unary: out, in0 of one shape and dtype (LOGICAL_NOT: out bool) */
+    TSH_OP_NEG,
+    TSH_OP_ABS,
+    TSH_OP_SIGN,
+    TSH_OP_EXP,
+    TSH_OP_LOG,
+    TSH_OP_LOG1P,
+    TSH_OP_EXPM1,
+    TSH_OP_SQRT,
+    TSH_OP_RSQRT,
+    TSH_OP_SIN,
+    TSH_OP_COS,
+    TSH_OP_TAN,
+    TSH_OP_TANH,
+    TSH_OP_SIGMOID,
+    TSH_OP_RELU,
+    TSH_OP_GELU,          /* exact (erf) form, as torch's default */
+    TSH_OP_SILU,
+    TSH_OP_FLOOR,
+    TSH_OP_CEIL,
+    TSH_OP_ROUND,         /* half to even, as torch.round */
+    TSH_OP_TRUNC,
+    TSH_OP_RECIPROCAL,
+    TSH_OP_SQUARE,
+    TSH_OP_LOGICAL_NOT,
+    TSH_OP_CLAMP,         /* i[0] bit 1: has min f[0], bit 2: has max f[1] */
+    /* reductions: in0 contiguous, read as (outer=i[0], red=i[1], inner=i[2]);
+     * out contiguous (outer, inner); out2 int64 1-based indices where asked */
+    TSH_OP_SUM,
+    TSH_OP_MEAN,
+    TSH_OP_PROD,
+    TSH_OP_MAX,           /* out values; out2 indices if non-NULL */
+    TSH_OP_MIN,
+    TSH_OP_ARGMAX,        /* out int64 indices */
+    TSH_OP_ARGMIN,
+    TSH_OP_VAR,           /* f[0] = correction (1 = unbiased) */
+    TSH_OP_NORM,          /* f[0] = p (inf allowed) */
+    TSH_OP_LOGSUMEXP,
+    TSH_OP_ANY,           /* out bool */
+    TSH_OP_ALL,
+    /* along one dim: in0 and out contiguous (outer, red, inner) */
+    TSH_OP_CUMSUM,
+    TSH_OP_CUMPROD,
+    TSH_OP_SOFTMAX,
+    TSH_OP_LOG_SOFTMAX,
+    TSH_OP_SORT,          /* out values, out2 int64 1-based indices; i[3] descending */
+    TSH_OP_TOPK,          /* out (outer, k=i[3], inner) values, out2 indices; i[4] largest */
+    /* linear algebra */
+    TSH_OP_GEMM,          /* out[b] = f[0]*in0[b]@in1[b] + f[1]*out[b], 3-d, any strides */
+    /* indexing (indices int64, 1-based, checked by the front end) */
+    TSH_OP_INDEX_SELECT,  /* out = in0 selected along dim i[0] by in1 (1-d) */
+    TSH_OP_GATHER,        /* out[..j..] = in0[..in1[..j..]..] along dim i[0] */
+    TSH_OP_SCATTER,       /* out (already a copy of the input) [..in1..] = in0, dim i[0]; i[1] 1: add */
+    TSH_OP_INDEX_ADD,     /* out along dim i[0] at in1 += in0 (for index backward) */
+    TSH_OP_MASKED_FILL,   /* out (same shape as in0 bool mask) where mask <- f[0]/i[0] */
+    TSH_OP_WHERE,         /* out = in0 (bool) ? in1 : in2, all broadcast to out */
+    TSH_OP_MASKED_SELECT, /* out 1-d = in0[in1 mask], both of one shape */
+    TSH_OP_FLIP,          /* out = in0 flipped along dims set in bitmask i[0] */
+    TSH_OP_TRIL,          /* out = lower triangle of in0 (last two dims) from diagonal i[0] */
+    TSH_OP_TRIU,
+    /* random (Philox 4x32-10, key = seed i[0], counter base i[1]) */
+    TSH_OP_RAND_UNIFORM,  /* out in [f[0], f[1]) */
+    TSH_OP_RAND_NORMAL,   /* mean f[0], std f[1] */
+    TSH_OP_RANDINT,       /* [i[2], i[3]) */
+    TSH_OP_BERNOULLI,     /* out = u < p, p = in0 (if given) or f[0] */
+    TSH_OP_COUNT
+} tsh_op;
+
+typedef enum tsh_op_kind {
+    TSH_KIND_MISC,
+    TSH_KIND_BINARY,
+    TSH_KIND_COMPARE,
+    TSH_KIND_UNARY,
+    TSH_KIND_REDUCE,
+    TSH_KIND_DIMWISE,
+    TSH_KIND_RANDOM,
+} tsh_op_kind;
+
+typedef struct tsh_op_info {
+    const char *name;     /* the Lua/PyTorch name */
+    tsh_op_kind kind;
+    bool float_only;      /* integer inputs promote to the default float type */
+} tsh_op_info;
+
+extern const tsh_op_info tsh_op_infos[];
+/* Looks an op up by its name; returns TSH_OP_COUNT when there is none. */
+tsh_op tsh_op_from_name(const char *name);
+
+/* What every kernel receives. Unused fields are zero. */
+typedef struct tsh_kargs {
+    tsh_tensor *out, *out2;
+    tsh_tensor *in[3];
+    double f[4];
+    int64_t i[5];
+} tsh_kargs;
+
+typedef tsh_status (*tsh_kernel_fn)(tsh_op op, const tsh_kargs *a);
+
+#endif

@@ -1,0 +1,404 @@
+/* lt.c: argument checking, tensor userdata, options and help registration. */
+#include "lt.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+
+#define REG_MODULE "tensh.module"
+#define REG_METHODS "tensh.methods"
+#define REG_HELP "tensh.help"
+#define GC_STEP_BYTES ((int64_t)1 << 20)
+
+tsh_tensor *tshL_test(lua_State *L, int idx)
+{
+    tsh_tensor **p = luaL_testudata(L, idx, TSHL_TENSOR);
+    return p ? *p : NULL;
+}
+
+tsh_tensor *tshL_check(lua_State *L, int idx)
+{
+    tsh_tensor *t = tshL_test(L, idx);
+    if (!t) {
+        const char *got = luaL_typename(L, idx);
+        luaL_argerror(L, idx, lua_pushfstring(L, "tensor expected, got %s", got));
+    }
+    return t;
+}
+
+void tshL_reclaim(lua_State *L)
+{
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    tsh_host_empty_cache();
+}
+
+/* Tells the collector about tensor memory it cannot see, the way Torch7's
+ * heap tracking did: a step of GC work per MiB of new tensor storage. */
+static void account(lua_State *L)
+{
+    static int64_t pending;
+    pending += tsh_take_new_bytes();
+    if (pending >= GC_STEP_BYTES) {
+        int kb = (int)(pending >> 10);
+        pending = 0;
+        lua_gc(L, LUA_GCSTEP, kb);
+    }
+}
+
+void tshL_push(lua_State *L, tsh_tensor *t)
+{
+    if (!t) {
+        lua_pushnil(L);
+        return;
+    }
+    tsh_tensor **p = lua_newuserdatauv(L, sizeof *p, 1);
+    *p = t;
+    luaL_setmetatable(L, TSHL_TENSOR);
+    account(L);
+}
+
+int tshL_error(lua_State *L)
+{
+    return luaL_error(L, "%s", tsh_errmsg());
+}
+
+static tsh_tensor *number_tensor(lua_State *L, int idx, tsh_dtype fdt, tsh_dtype idt, bool wrapped)
+{
+    tsh_tensor *t = NULL;
+    tsh_status st;
+    if (lua_isboolean(L, idx)) st = tsh_scalar_i64(lua_toboolean(L, idx), TSH_BOOL, wrapped, &t);
+    else if (lua_isinteger(L, idx)) st = tsh_scalar_i64(lua_tointeger(L, idx), idt, wrapped, &t);
+    else st = tsh_scalar_f64(lua_tonumber(L, idx), fdt, wrapped, &t);
+    if (st != TSH_OK) tshL_error(L);
+    return t;
+}
+
+tsh_tensor *tshL_check_operand(lua_State *L, int idx)
+{
+    tsh_tensor *t = tshL_test(L, idx);
+    if (t) return tsh_tensor_retain(t);
+    int ty = lua_type(L, idx);
+    if (ty != LUA_TNUMBER && ty != LUA_TBOOLEAN)
+        luaL_argerror(L, idx, lua_pushfstring(L, "tensor or number expected, got %s",
+                                              luaL_typename(L, idx)));
+    /* Lua floats are kept in double here; promotion treats them as the
+     * default float type, as PyTorch does with Python floats. */
+    return number_tensor(L, idx, TSH_F64, TSH_I64, true);
+}
+
+tsh_tensor *tshL_to_tensor_like(lua_State *L, int idx, const tsh_tensor *like)
+{
+    tsh_tensor *t = tshL_test(L, idx);
+    if (t) return tsh_tensor_retain(t);
+    int ty = lua_type(L, idx);
+    if (ty != LUA_TNUMBER && ty != LUA_TBOOLEAN)
+        luaL_argerror(L, idx, lua_pushfstring(L, "tensor or number expected, got %s",
+                                              luaL_typename(L, idx)));
+    return number_tensor(L, idx, like->dtype, like->dtype, false);
+}
+
+int tshL_todim(lua_State *L, lua_Integer d, int ndim, int arg)
+{
+    int n = ndim ? ndim : 1;
+    if (d >= 1 && d <= n) return (int)d - 1;
+    if (d <= -1 && d >= -n) return (int)(n + d);
+    if (d == 0)
+        return luaL_argerror(L, arg, lua_pushfstring(L, "dim 0 is not valid: dims are 1-based "
+                                                        "(1..%d, or -%d..-1 from the end)", n, n));
+    return luaL_argerror(L, arg, lua_pushfstring(L, "dim %d is out of range for a %d-d tensor "
+                                                    "(expected 1..%d or -%d..-1)",
+                                                 (int)d, ndim, n, n));
+}
+
+int tshL_checkdim(lua_State *L, int arg, int ndim)
+{
+    if (!lua_isinteger(L, arg)) {
+        if (lua_type(L, arg) == LUA_TNUMBER)
+            luaL_argerror(L, arg, "dim must be an integer");
+        luaL_argerror(L, arg, lua_pushfstring(L, "dim (integer) expected, got %s", luaL_typename(L, arg)));
+    }
+    return tshL_todim(L, lua_tointeger(L, arg), ndim, arg);
+}
+
+int tshL_optdim(lua_State *L, int arg, int ndim, int def)
+{
+    return lua_isnoneornil(L, arg) ? def : tshL_checkdim(L, arg, ndim);
+}
+
+int tshL_is_options(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || luaL_testudata(L, idx, TSHL_TENSOR)) return 0;
+    if (luaL_getmetafield(L, idx, "__name") != LUA_TNIL) { /* a Size is a shape */
+        lua_pop(L, 1);
+        return 0;
+    }
+    int has1 = lua_rawgeti(L, idx, 1) != LUA_TNIL;
+    lua_pop(L, 1);
+    return !has1;
+}
+
+static int64_t shape_entry(lua_State *L, int arg, int idx, int k)
+{
+    if (!lua_isinteger(L, idx))
+        luaL_argerror(L, arg, lua_pushfstring(L, "size %d must be an integer, got %s", k,
+                                              lua_type(L, idx) == LUA_TNUMBER ? "a float" : luaL_typename(L, idx)));
+    lua_Integer v = lua_tointeger(L, idx);
+    if (v < -1)
+        luaL_argerror(L, arg, lua_pushfstring(L, "size %d must be >= 0, got %d", k, (int)v));
+    return v;
+}
+
+int tshL_check_shape(lua_State *L, int idx, int *ndim, int64_t *shape)
+{
+    int nd = 0;
+    if (lua_type(L, idx) == LUA_TTABLE && !tshL_is_options(L, idx)) {
+        int n = (int)luaL_len(L, idx);
+        if (n > TSH_MAX_DIMS)
+            luaL_argerror(L, idx, lua_pushfstring(L, "at most %d dimensions, got %d", TSH_MAX_DIMS, n));
+        for (int k = 1; k <= n; k++) {
+            lua_rawgeti(L, idx, k);
+            shape[nd++] = shape_entry(L, idx, -1, k);
+            lua_pop(L, 1);
+        }
+        *ndim = nd;
+        return idx + 1;
+    }
+    while (lua_type(L, idx) == LUA_TNUMBER) {
+        if (nd == TSH_MAX_DIMS)
+            luaL_argerror(L, idx, lua_pushfstring(L, "at most %d dimensions", TSH_MAX_DIMS));
+        shape[nd] = shape_entry(L, idx, idx, nd + 1);
+        nd++;
+        idx++;
+    }
+    *ndim = nd;
+    return idx;
+}
+
+void tshL_check_options(lua_State *L, int idx, const char *fname, const char *const *allowed)
+{
+    if (lua_isnoneornil(L, idx)) return;
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_argerror(L, idx, lua_pushfstring(L, "options table expected, got %s", luaL_typename(L, idx)));
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        int ok = 0;
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            const char *k = lua_tostring(L, -1);
+            for (int i = 0; allowed[i] && !ok; i++) ok = strcmp(k, allowed[i]) == 0;
+        }
+        if (!ok) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (int i = 0; allowed[i]; i++) {
+                if (i) luaL_addstring(&b, ", ");
+                luaL_addstring(&b, allowed[i]);
+            }
+            luaL_pushresult(&b);
+            const char *list = lua_tostring(L, -1);
+            lua_pushvalue(L, -2);
+            const char *key = luaL_tolstring(L, -1, NULL);
+            luaL_error(L, "%s: unknown option '%s' (expected %s)", fname, key,
+                       allowed[0] ? list : "no options");
+        }
+    }
+}
+
+static int getopt_field(lua_State *L, int idx, const char *key)
+{
+    if (idx == 0 || lua_type(L, idx) != LUA_TTABLE) return 0;
+    if (lua_getfield(L, idx, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    return 1;
+}
+
+tsh_dtype tshL_check_dtype(lua_State *L, int arg)
+{
+    const char *s = lua_tostring(L, arg);
+    tsh_dtype dt;
+    if (lua_type(L, arg) != LUA_TSTRING || !tsh_dtype_from_name(s, &dt))
+        luaL_argerror(L, arg, lua_pushfstring(L, "dtype expected (float32, float64, float16, bfloat16, "
+                                                 "int64, int32, uint8 or bool), got %s",
+                                              lua_type(L, arg) == LUA_TSTRING ? s : luaL_typename(L, arg)));
+    return dt;
+}
+
+tsh_device tshL_check_device(lua_State *L, int arg)
+{
+    const char *s = lua_tostring(L, arg);
+    if (lua_type(L, arg) == LUA_TSTRING) {
+        if (strcmp(s, "cpu") == 0) return (tsh_device){TSH_CPU, 0};
+        if (strcmp(s, "cuda") == 0) return (tsh_device){TSH_CUDA, 0};
+        int n;
+        if (sscanf(s, "cuda:%d", &n) == 1 && n >= 0) return (tsh_device){TSH_CUDA, n};
+    }
+    luaL_argerror(L, arg, lua_pushfstring(L, "device expected ('cpu', 'cuda' or 'cuda:N'), got %s",
+                                          lua_type(L, arg) == LUA_TSTRING ? s : luaL_typename(L, arg)));
+    return (tsh_device){TSH_CPU, 0};
+}
+
+tsh_dtype tshL_opt_dtype(lua_State *L, int idx, const char *key, tsh_dtype def)
+{
+    if (!getopt_field(L, idx, key)) return def;
+    tsh_dtype dt = tshL_check_dtype(L, lua_gettop(L));
+    lua_pop(L, 1);
+    return dt;
+}
+
+tsh_device tshL_opt_device(lua_State *L, int idx, const char *key, tsh_device def)
+{
+    if (!getopt_field(L, idx, key)) return def;
+    tsh_device d = tshL_check_device(L, lua_gettop(L));
+    lua_pop(L, 1);
+    return d;
+}
+
+lua_Number tshL_opt_number(lua_State *L, int idx, const char *key, lua_Number def)
+{
+    if (!getopt_field(L, idx, key)) return def;
+    if (lua_type(L, -1) != LUA_TNUMBER)
+        luaL_error(L, "option '%s' must be a number, got %s", key, luaL_typename(L, -1));
+    lua_Number v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+lua_Integer tshL_opt_integer(lua_State *L, int idx, const char *key, lua_Integer def)
+{
+    if (!getopt_field(L, idx, key)) return def;
+    if (!lua_isinteger(L, -1))
+        luaL_error(L, "option '%s' must be an integer, got %s", key,
+                   lua_type(L, -1) == LUA_TNUMBER ? "a float" : luaL_typename(L, -1));
+    lua_Integer v = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+int tshL_opt_bool(lua_State *L, int idx, const char *key, int def)
+{
+    if (!getopt_field(L, idx, key)) return def;
+    if (!lua_isboolean(L, -1))
+        luaL_error(L, "option '%s' must be a boolean, got %s", key, luaL_typename(L, -1));
+    int v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static int size_tostring(lua_State *L)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "Size{");
+    int n = (int)luaL_len(L, 1);
+    for (int k = 1; k <= n; k++) {
+        lua_rawgeti(L, 1, k);
+        lua_pushfstring(L, k > 1 ? ", %I" : "%I", lua_tointeger(L, -1));
+        luaL_addvalue(&b);
+        lua_pop(L, 1);
+    }
+    luaL_addstring(&b, "}");
+    luaL_pushresult(&b);
+    return 1;
+}
+
+static int size_eq(lua_State *L)
+{
+    int n = (int)luaL_len(L, 1);
+    if (lua_type(L, 2) != LUA_TTABLE || luaL_len(L, 2) != n) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    for (int k = 1; k <= n; k++) {
+        lua_rawgeti(L, 1, k);
+        lua_rawgeti(L, 2, k);
+        int eq = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (!eq) {
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+void tshL_push_size(lua_State *L, int ndim, const int64_t *shape)
+{
+    lua_createtable(L, ndim, 0);
+    for (int d = 0; d < ndim; d++) {
+        lua_pushinteger(L, shape[d]);
+        lua_rawseti(L, -2, d + 1);
+    }
+    if (luaL_newmetatable(L, "tensh.Size")) {
+        lua_pushcfunction(L, size_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_pushcfunction(L, size_eq);
+        lua_setfield(L, -2, "__eq");
+    }
+    lua_setmetatable(L, -2);
+}
+
+void tshL_push_module(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, REG_MODULE); }
+void tshL_push_methods(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, REG_METHODS); }
+
+static void push_helptable(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, REG_HELP) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, REG_HELP);
+    }
+}
+
+void tshL_sethelp(lua_State *L, int idx, const char *text)
+{
+    idx = lua_absindex(L, idx);
+    push_helptable(L);
+    lua_pushvalue(L, idx);
+    lua_pushstring(L, text);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+void tshL_gethelp(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    push_helptable(L);
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+}
+
+void tshL_register(lua_State *L, const tshL_Reg *regs)
+{
+    tshL_push_module(L);
+    tshL_push_methods(L);
+    for (; regs->name; regs++) {
+        lua_pushcfunction(L, regs->fn);
+        if (regs->help) tshL_sethelp(L, -1, regs->help);
+        if (regs->where & TSHL_FUNC) {
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -4, regs->name);
+        }
+        if (regs->where & TSHL_METHOD) {
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, regs->name);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+}
+
+/* Creates the module and methods tables; called first by luaopen_tensh. */
+void tshL_init_tables(lua_State *L);
+void tshL_init_tables(lua_State *L)
+{
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_MODULE);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_METHODS);
+}

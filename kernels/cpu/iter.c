@@ -1,0 +1,110 @@
+/* iter.c: coalescing and chunked parallel iteration for CPU kernels. */
+#include "iter.h"
+
+#include <string.h>
+
+void tsh_iter_init(tsh_iter *it, int nops, tsh_tensor *const *ts)
+{
+    memset(it, 0, sizeof *it);
+    it->nops = nops;
+    const tsh_tensor *o = ts[0];
+    it->numel = tsh_numel(o);
+    for (int k = 0; k < nops; k++) it->data[k] = tsh_data(ts[k]);
+    /* keep dims of size != 1, outermost first */
+    int nd = 0;
+    for (int d = 0; d < o->ndim; d++) {
+        if (o->shape[d] == 1) continue;
+        it->shape[nd] = o->shape[d];
+        for (int k = 0; k < nops; k++)
+            it->stride[k][nd] = ts[k]->stride[d] * (int64_t)tsh_dtype_size(ts[k]->dtype);
+        nd++;
+    }
+    if (nd == 0) { /* scalar or all ones: one element */
+        it->shape[0] = o->ndim && it->numel == 0 ? 0 : 1;
+        for (int k = 0; k < nops; k++) it->stride[k][0] = (int64_t)tsh_dtype_size(ts[k]->dtype);
+        nd = 1;
+    }
+    /* merge dim d into d+1 when every operand steps through them as one */
+    int w = 0;
+    for (int d = 1; d < nd; d++) {
+        bool ok = true;
+        for (int k = 0; k < nops && ok; k++)
+            ok = it->stride[k][w] == it->stride[k][d] * it->shape[d];
+        if (ok) {
+            it->shape[w] *= it->shape[d];
+            for (int k = 0; k < nops; k++) it->stride[k][w] = it->stride[k][d];
+        } else {
+            w++;
+            it->shape[w] = it->shape[d];
+            for (int k = 0; k < nops; k++) it->stride[k][w] = it->stride[k][d];
+        }
+    }
+    it->ndim = w + 1;
+}
+
+static void run_range(const tsh_iter *it, tsh_loop_fn fn, void *ctx, int64_t begin, int64_t end)
+{
+    int nd = it->ndim, inner = nd - 1;
+    int64_t idx[TSH_MAX_DIMS];
+    int64_t rem = begin;
+    for (int d = nd - 1; d >= 0; d--) {
+        idx[d] = rem % it->shape[d];
+        rem /= it->shape[d];
+    }
+    char *ptr[TSH_ITER_MAXOPS];
+    int64_t istride[TSH_ITER_MAXOPS];
+    for (int k = 0; k < it->nops; k++) istride[k] = it->stride[k][inner];
+    int64_t pos = begin;
+    while (pos < end) {
+        for (int k = 0; k < it->nops; k++) {
+            char *p = it->data[k];
+            for (int d = 0; d < nd; d++) p += idx[d] * it->stride[k][d];
+            ptr[k] = p;
+        }
+        int64_t n = it->shape[inner] - idx[inner];
+        if (n > end - pos) n = end - pos;
+        fn(ctx, ptr, istride, n);
+        pos += n;
+        idx[inner] += n;
+        for (int d = inner; d > 0 && idx[d] >= it->shape[d]; d--) {
+            idx[d] = 0;
+            idx[d - 1]++;
+        }
+    }
+}
+
+tsh_status tsh_iter_run(const tsh_iter *it, int64_t grain, tsh_loop_fn fn, void *ctx)
+{
+    if (it->numel == 0) return TSH_OK;
+    if (grain <= 0) grain = TSH_GRAIN;
+    int64_t nchunk = (it->numel + grain - 1) / grain;
+    if (nchunk == 1) {
+        run_range(it, fn, ctx, 0, it->numel);
+        return TSH_OK;
+    }
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < nchunk; c++) {
+        if (tsh_interrupt_flag) continue;
+        int64_t b = c * grain, e = b + grain < it->numel ? b + grain : it->numel;
+        run_range(it, fn, ctx, b, e);
+    }
+    return tsh_check_interrupt();
+}
+
+tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx)
+{
+    if (n <= 0) return TSH_OK;
+    if (grain <= 0) grain = 1;
+    int64_t nchunk = (n + grain - 1) / grain;
+    if (nchunk == 1) {
+        fn(ctx, 0, n);
+        return TSH_OK;
+    }
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < nchunk; c++) {
+        if (tsh_interrupt_flag) continue;
+        int64_t b = c * grain, e = b + grain < n ? b + grain : n;
+        fn(ctx, b, e);
+    }
+    return tsh_check_interrupt();
+}

@@ -1,0 +1,38 @@
+/* iter.h: strided iteration for fast CPU kernels, the way PyTorch's
+ * TensorIterator does it: operands of one shape (inputs already broadcast by
+ * the front end, stride 0 allowed), dims of size 1 dropped and mergeable dims
+ * coalesced, then the element range cut into chunks that OpenMP threads run.
+ * A kernel supplies only the inner loop, which sees byte strides, so a
+ * contiguous inner loop can be written to vectorise. */
+#ifndef TSH_ITER_H
+#define TSH_ITER_H
+
+#include "../../interp/core/status.h"
+#include "../../interp/core/tensor.h"
+
+#define TSH_ITER_MAXOPS 4
+#define TSH_GRAIN 32768 /* elements per chunk: below this, one thread */
+
+typedef struct tsh_iter {
+    int ndim, nops;
+    int64_t numel;
+    int64_t shape[TSH_MAX_DIMS];                  /* innermost last */
+    int64_t stride[TSH_ITER_MAXOPS][TSH_MAX_DIMS]; /* bytes */
+    char *data[TSH_ITER_MAXOPS];
+} tsh_iter;
+
+/* ts[0] is the output; every operand has ts[0]'s shape. */
+void tsh_iter_init(tsh_iter *it, int nops, tsh_tensor *const *ts);
+
+/* The inner loop: n elements, operand k at ptr[k] advancing by stride[k] bytes. */
+typedef void (*tsh_loop_fn)(void *ctx, char **ptr, const int64_t *stride, int64_t n);
+
+/* Runs fn over every element; `grain` is the chunk size (0: TSH_GRAIN).
+ * Returns TSH_ERR_INTERRUPT if Ctrl-C arrived (remaining chunks skipped). */
+tsh_status tsh_iter_run(const tsh_iter *it, int64_t grain, tsh_loop_fn fn, void *ctx);
+
+/* Parallel for over [0, n) in chunks of `grain`; fn(ctx, begin, end). */
+typedef void (*tsh_range_fn)(void *ctx, int64_t begin, int64_t end);
+tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,72 @@
+-- testlib.lua: the tiny harness every Lua test file uses.
+-- test(name, fn) runs fn and records a pass or a failure with its message;
+-- checkerr(fn, pattern) asserts that fn raises an error whose message
+-- matches pattern (a plain substring); done() prints "N passed, N failed"
+-- as the last line and exits non-zero when anything failed.
+local M = {passed = 0, failed = 0}
+
+function M.test(name, fn)
+  local ok, err = xpcall(fn, debug.traceback)
+  if ok then
+    M.passed = M.passed + 1
+  else
+    M.failed = M.failed + 1
+    io.stderr:write("FAIL ", name, ": ", tostring(err), "\n")
+  end
+end
+
+function M.check(cond, msg, level)
+  if not cond then error(msg or "check failed", (level or 1) + 1) end
+end
+
+function M.eq(a, b, msg)
+  if a ~= b then
+    error(string.format("%sexpected %s, got %s", msg and (msg .. ": ") or "", tostring(b), tostring(a)), 2)
+  end
+end
+
+-- Numbers, or nested tables of numbers, equal within tol (absolute + relative).
+local function close(a, b, tol, path)
+  if type(a) == "table" and type(b) == "table" then
+    if #a ~= #b then return false, path .. ": length " .. #a .. " vs " .. #b end
+    for i = 1, #a do
+      local ok, where = close(a[i], b[i], tol, path .. "[" .. i .. "]")
+      if not ok then return false, where end
+    end
+    return true
+  end
+  if type(a) == "number" and type(b) == "number" then
+    if a ~= a and b ~= b then return true end
+    if a == b then return true end
+    if math.abs(a - b) <= tol * (1 + math.abs(b)) then return true end
+    return false, string.format("%s: %.17g vs %.17g", path, a, b)
+  end
+  if a == b then return true end
+  return false, path .. ": " .. tostring(a) .. " vs " .. tostring(b)
+end
+
+-- close(got, expected[, tol]): got may be a tensor (compared through totable).
+function M.close(got, expected, tol, msg)
+  if tensor.is_tensor(got) then got = got:totable() end
+  if tensor.is_tensor(expected) then expected = expected:totable() end
+  local ok, where = close(got, expected, tol or 1e-6, "value")
+  if not ok then error((msg and (msg .. ": ") or "") .. where, 2) end
+end
+
+function M.checkerr(fn, pattern, msg)
+  local ok, err = pcall(fn)
+  if ok then error((msg or "expected an error") .. " matching '" .. pattern .. "', but the call succeeded", 2) end
+  err = tostring(err)
+  if not err:find(pattern, 1, true) then
+    error(string.format("error message '%s' does not contain '%s'", err, pattern), 2)
+  end
+  M.errors_checked = (M.errors_checked or 0) + 1
+end
+
+function M.done()
+  io.write(string.format("%d passed, %d failed\n", M.passed, M.failed))
+  io.stdout:flush()
+  if M.failed > 0 then os.exit(1) end
+end
+
+return M
