@@ -2,6 +2,7 @@
  * describe, view, copy and convert tensors; plus construction from Lua
  * tables and the simple constructors (zeros, ones, full, empty, *_like). */
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "lt.h"
@@ -621,6 +622,14 @@ static int get_num_threads(lua_State *L)
     return 1;
 }
 
+static int perf_counter(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (double)ts.tv_sec + ts.tv_nsec * 1e-9);
+    return 1;
+}
+
 static const tshL_Reg regs[] = {
     {"size", t_size, TSHL_METHOD,
      "t:size([dim]) -> Size or integer\n"
@@ -719,6 +728,8 @@ static const tshL_Reg regs[] = {
     {"empty_cache", empty_cache, TSHL_FUNC, "tensor.empty_cache()\nReturns cached free blocks to the system."},
     {"set_num_threads", set_num_threads, TSHL_FUNC,
      "tensor.set_num_threads(n)\nThreads used by CPU kernels and BLAS (one shared OpenMP pool)."},
+    {"perf_counter", perf_counter, TSHL_FUNC,
+     "tensor.perf_counter() -> number\nA monotonic wall clock in seconds, for timing (like Python's time.perf_counter)."},
     {"get_num_threads", get_num_threads, TSHL_FUNC, "tensor.get_num_threads() -> integer\nThreads used by CPU kernels and BLAS."},
     {NULL, NULL, 0, NULL},
 };
