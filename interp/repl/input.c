@@ -136,6 +136,7 @@ static tsh_read read_plain(const char *prompt, char **line)
             fputc('\n', stdout);
             return TSH_READ_CANCEL;
         }
+        fputc('\n', stdout); /* end the prompt's line, as lua.c does */
         return TSH_READ_EOF;
     }
     if (n > 0 && buf[n - 1] == '\n') buf[--n] = '\0';
