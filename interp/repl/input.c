@@ -97,7 +97,10 @@ static tsh_read read_readline(const char *prompt, char **line)
             break;
         }
         if (n < 0) {
-            if (errno == EINTR) continue; /* SIGWINCH: readline redraws on the next key */
+            if (errno == EINTR) { /* SIGWINCH: readline resizes and redraws now */
+                if (rl_pending_signal()) rl_check_signals();
+                continue;
+            }
             rl_callback_handler_remove();
             r = TSH_READ_EOF;
             break;

@@ -34,8 +34,12 @@ static double cpu_seconds(int which) /* 0: user, 1: system; all threads */
 static const char *fmt_time(char *buf, size_t n, double s)
 {
     static const char *const unit[] = {"s", "ms", "µs", "ns"};
+    if (s <= 0) {
+        snprintf(buf, n, "0 s");
+        return buf;
+    }
     int u = 0;
-    while (u < 3 && s != 0 && s < 1.0) {
+    while (u < 3 && s < 1.0) {
         s *= 1000;
         u++;
     }

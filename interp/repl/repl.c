@@ -102,7 +102,7 @@ void tsh_repl_report(lua_State *L)
     size_t mlen = tb ? (size_t)(tb - msg) : len;
     fflush(stdout);
     if (tsh_repl_interrupted() && mlen >= 11 && memcmp(msg + mlen - 11, "interrupted", 11) == 0)
-        fputs("interrupted\n", stderr);
+        fputs(isatty(STDERR_FILENO) ? "\ninterrupted\n" : "interrupted\n", stderr); /* after the ^C echo */
     else
         fprintf(stderr, "%.*s\n", (int)mlen, msg);
     if (tb) {
@@ -122,7 +122,8 @@ void tsh_repl_report(lua_State *L)
             for (p = frames; *p;) {
                 const char *e = strchr(p, '\n');
                 size_t l = e ? (size_t)(e - p) : strlen(p);
-                if (!(l == 10 && memcmp(p, "\t[C]: in ?", 10) == 0)) {
+                if (!(l == 10 && memcmp(p, "\t[C]: in ?", 10) == 0) &&
+                    !(l == 19 && memcmp(p, "\t(...tail calls...)", 19) == 0)) {
                     if (shown++ == 10) {
                         fputs("\t...\n", stderr);
                         break;
