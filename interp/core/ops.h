@@ -104,7 +104,7 @@ typedef enum tsh_op {
     /* (out is contiguous; which Philox bits element k uses, and how they
      * become a value, is defined once in random.h; in0 of BERNOULLI is
      * contiguous float32/float64 of out's shape.) */
-    TSH_OP_RAND_UNIFORM,  /* out in [f[0], f[1]) */
+    TSH_OP_RAND_UNIFORM,  /* out in [f[0], f[1]); i[2]: random bits of a float32 value (0 = 24) */
     TSH_OP_RAND_NORMAL,   /* mean f[0], std f[1] */
     TSH_OP_RANDINT,       /* [i[2], i[3]) */
     TSH_OP_BERNOULLI,     /* out = u < p, p = in0 (if given) or f[0] */
