@@ -119,7 +119,9 @@ tsh_status tsh_uniform_(tsh_tensor *t, double lo, double hi)
         return tsh_fail(TSH_ERR_ARG, "uniform_: from and to must be finite, got %.17g and %.17g", lo, hi);
     if (lo > hi)
         return tsh_fail(TSH_ERR_ARG, "uniform_: expected from <= to, got from = %.17g and to = %.17g", lo, hi);
-    tsh_kargs a = {.f = {lo, hi}};
+    /* float16/bfloat16 draw as many bits as they hold: u is then exact */
+    int bits = t->dtype == TSH_F16 ? 11 : t->dtype == TSH_BF16 ? 8 : 24;
+    tsh_kargs a = {.f = {lo, hi}, .i = {0, 0, bits}};
     return run_random(TSH_OP_RAND_UNIFORM, t, &a, 0);
 }
 

@@ -20,8 +20,10 @@
  *                               least significant.
  *
  * Which op uses which layout (tsh_rand_per_block):
- *   RAND_UNIFORM float32 (float16/bfloat16 computed in float32): 32-bit,
- *       u = (x >> 8) * 2^-24, 24 random bits in [0, 1).
+ *   RAND_UNIFORM float32: 32-bit, u = (x >> (32-b)) * 2^-b, b random bits
+ *       in [0, 1): b = 24, or the mantissa digits of float16 (11) and
+ *       bfloat16 (8) when those are computed in float32, so that u is exact
+ *       in them and rand stays below 1 after the cast, as in PyTorch.
  *   RAND_UNIFORM float64: 64-bit, u = (x >> 11) * 2^-53.
  *       A value is lo + (hi - lo) * u in double, rounded to the dtype, and
  *       moved just below hi should the rounding reach it.
@@ -123,7 +125,12 @@ static inline uint64_t tsh_rand_bits64(uint64_t seed, uint64_t base, int64_t k)
 
 /* ---- transforms ---- */
 
-static inline float tsh_rand_unit_f32(uint32_t x) { return (float)(x >> 8) * 0x1.0p-24f; }
+/* bits in 1..24 (0 means 24) */
+static inline float tsh_rand_unit_f32(uint32_t x, int bits)
+{
+    if (bits <= 0 || bits > 24) bits = 24;
+    return (float)(x >> (32 - bits)) * (1.0f / (float)(1u << bits));
+}
 static inline double tsh_rand_unit_f64(uint64_t x) { return (double)(x >> 11) * 0x1.0p-53; }
 
 static inline float tsh_rand_uniform_f32(float u, double lo, double hi)

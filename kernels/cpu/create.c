@@ -150,10 +150,11 @@ static void rand_fill(const rand_ctx *c, const uint32_t *w, int64_t k0, int64_t 
     case TSH_OP_RAND_UNIFORM:
         if (c->dt == TSH_F32) {
             float *o = (float *)c->out + k0;
+            int bits = (int)c->a->i[2];
             if (f[0] == 0 && f[1] == 1)
-                for (int64_t i = 0; i < m; i++) o[i] = tsh_rand_unit_f32(w[i]);
+                for (int64_t i = 0; i < m; i++) o[i] = tsh_rand_unit_f32(w[i], bits);
             else
-                for (int64_t i = 0; i < m; i++) o[i] = tsh_rand_uniform_f32(tsh_rand_unit_f32(w[i]), f[0], f[1]);
+                for (int64_t i = 0; i < m; i++) o[i] = tsh_rand_uniform_f32(tsh_rand_unit_f32(w[i], bits), f[0], f[1]);
         } else {
             double *o = (double *)c->out + k0;
             for (int64_t i = 0; i < m; i++)

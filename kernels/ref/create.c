@@ -48,7 +48,7 @@ static tsh_status ref_uniform(tsh_op op, const tsh_kargs *a)
         if (o->dtype == TSH_F64)
             tsh_ref_set(o, k, tsh_rand_uniform_f64(tsh_rand_unit_f64(tsh_rand_bits64(seed, base, k)), a->f[0], a->f[1]));
         else
-            tsh_ref_set(o, k, tsh_rand_uniform_f32(tsh_rand_unit_f32(tsh_rand_bits32(seed, base, k)), a->f[0], a->f[1]));
+            tsh_ref_set(o, k, tsh_rand_uniform_f32(tsh_rand_unit_f32(tsh_rand_bits32(seed, base, k), (int)a->i[2]), a->f[0], a->f[1]));
     }
     return TSH_OK;
 }

@@ -40,7 +40,7 @@ static void test_philox_kat(void)
         if (!t) continue;
         const float *f = (const float *)tsh_data(t);
         for (int k = 0; k < 4; k++)
-            KC_CHECK(f[k] == (float)(kat[0][6 + k] >> 8) * 0x1.0p-24f, "%s rand[%d] from KAT block: %.9g",
+            KC_CHECK(f[k] == (float)(kat[0][6 + k] >> 8) * 0x1.0p-24f && f[k] == tsh_rand_unit_f32(kat[0][6 + k], 24), "%s rand[%d] from KAT block: %.9g",
                      ref ? "ref" : "cpu", k, f[k]);
         tsh_tensor_release(t);
     }
@@ -158,6 +158,17 @@ static void test_random_bounds(void)
         for (int64_t i = 0; i < n; i++) ok &= f[i] >= -1 && f[i] < -0.999999f;
         KC_CHECK(ok, "uniform_ stays in [from, to) after rounding to float32");
         tsh_tensor_release(t);
+        for (int h = 0; h < 2; h++) { /* few mantissa bits: rand must still stay below 1 */
+            int64_t big = 200000;
+            tsh_rand(1, &big, h ? TSH_BF16 : TSH_F16, tsh_cpu_device(), &t);
+            ok = 1;
+            for (int64_t i = 0; i < big; i++) {
+                double v = tsh_load_f64(t->dtype, tsh_data(t) + 2 * i);
+                ok &= v >= 0 && v < 1;
+            }
+            KC_CHECK(ok, "rand in %s stays in [0, 1)", tsh_dtype_name(t->dtype));
+            tsh_tensor_release(t);
+        }
         tsh_tensor_empty(1, &n, TSH_I64, tsh_cpu_device(), &t);
         tsh_random_(t, INT64_MIN, INT64_MAX);
         const int64_t *v = (const int64_t *)tsh_data(t);
