@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 bool tsh_dtype_holds_int(tsh_dtype dt, int64_t v)
 {
@@ -27,7 +28,7 @@ bool tsh_dtype_holds_int(tsh_dtype dt, int64_t v)
 static const char *num_str(tsh_num v, char *buf, size_t n)
 {
     if (v.is_int) snprintf(buf, n, "%lld", (long long)v.i);
-    else snprintf(buf, n, "%.17g", v.f);
+    else if (snprintf(buf, n, "%.15g", v.f), strtod(buf, NULL) != v.f) snprintf(buf, n, "%.17g", v.f);
     return buf;
 }
 

@@ -193,7 +193,8 @@ static int l_randn(lua_State *L) { return rand_make(L, "randn", true); }
 static double check_plain_number(lua_State *L, int arg, const char *what)
 {
     if (lua_type(L, arg) != LUA_TNUMBER)
-        luaL_argerror(L, arg, lua_pushfstring(L, "%s must be a number, got %s", what, luaL_typename(L, arg)));
+        luaL_argerror(L, arg, lua_pushfstring(L, "%s must be a number, got %s", what,
+                                              tshL_test(L, arg) ? "a tensor" : luaL_typename(L, arg)));
     return lua_tonumber(L, arg);
 }
 
@@ -258,47 +259,34 @@ static int l_randperm(lua_State *L)
     return 1;
 }
 
-/* A new tensor like `like` (dtype from the options at opt, else like's),
- * pushed so that Lua owns it before the fill can fail. */
-static tsh_tensor *push_like(lua_State *L, tsh_tensor *like, int opt, const char *fname)
+/* The *_like forms: like's shape, and its dtype and device unless the
+ * options table at opt says otherwise. */
+enum { LIKE_RAND, LIKE_RANDN, LIKE_RANDINT };
+
+static int make_like(lua_State *L, int opt, const char *fname, int kind, int64_t low, int64_t high)
 {
+    tsh_tensor *like = tshL_check(L, 1), *o;
     tshL_check_options(L, opt, fname, create_opts);
     tsh_dtype dt = tshL_opt_dtype(L, opt, "dtype", like->dtype);
     tsh_device dev = tshL_opt_device(L, opt, "device", like->storage->device);
     no_more(L, opt + 1);
-    tsh_tensor *o;
-    TSHL_TRY(L, tsh_tensor_empty(like->ndim, like->shape, dt, dev, &o));
+    if (kind != LIKE_RANDINT && !tsh_dtype_is_float(dt))
+        return luaL_error(L, "%s: dtype %s is not supported (expected a float dtype; pass {dtype='float32'})",
+                          fname, tsh_dtype_name(dt));
+    if (kind == LIKE_RAND) TSHL_TRY(L, tsh_rand(like->ndim, like->shape, dt, dev, &o));
+    else if (kind == LIKE_RANDN) TSHL_TRY(L, tsh_randn(like->ndim, like->shape, dt, dev, &o));
+    else TSHL_TRY(L, tsh_randint(low, high, like->ndim, like->shape, dt, dev, &o));
     tshL_push(L, o);
-    return o;
-}
-
-static void check_float_like(lua_State *L, const tsh_tensor *o, const char *fname)
-{
-    if (!tsh_dtype_is_float(o->dtype))
-        luaL_error(L, "%s: dtype %s is not supported (expected a float dtype; pass {dtype='float32'})", fname,
-                   tsh_dtype_name(o->dtype));
-}
-
-static int l_rand_like(lua_State *L)
-{
-    tsh_tensor *o = push_like(L, tshL_check(L, 1), 2, "rand_like");
-    check_float_like(L, o, "rand_like");
-    TSHL_TRY(L, tsh_uniform_(o, 0, 1));
     return 1;
 }
 
-static int l_randn_like(lua_State *L)
-{
-    tsh_tensor *o = push_like(L, tshL_check(L, 1), 2, "randn_like");
-    check_float_like(L, o, "randn_like");
-    TSHL_TRY(L, tsh_normal_(o, 0, 1));
-    return 1;
-}
+static int l_rand_like(lua_State *L) { return make_like(L, 2, "rand_like", LIKE_RAND, 0, 0); }
+static int l_randn_like(lua_State *L) { return make_like(L, 2, "randn_like", LIKE_RANDN, 0, 0); }
 
 /* randint_like(t, high) or randint_like(t, low, high) */
 static int l_randint_like(lua_State *L)
 {
-    tsh_tensor *t = tshL_check(L, 1);
+    tshL_check(L, 1);
     lua_Integer low = 0, high = luaL_checkinteger(L, 2);
     int opt = 3;
     if (lua_type(L, 3) == LUA_TNUMBER) {
@@ -306,9 +294,7 @@ static int l_randint_like(lua_State *L)
         high = luaL_checkinteger(L, 3);
         opt = 4;
     }
-    tsh_tensor *o = push_like(L, t, opt, "randint_like");
-    TSHL_TRY(L, tsh_random_(o, low, high));
-    return 1;
+    return make_like(L, opt, "randint_like", LIKE_RANDINT, low, high);
 }
 
 /* bernoulli(p) draws with p's values; bernoulli(t, p_number) with one p. */
