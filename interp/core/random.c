@@ -54,12 +54,13 @@ void tsh_rng_set_state(uint64_t seed, uint64_t offset)
     rng_offset = offset;
 }
 
+/* Atomic, so that a loader thread drawing at the same time as the main one
+ * never gets overlapping blocks (which thread gets which is then up to the
+ * scheduler, of course). */
 uint64_t tsh_rng_reserve(uint64_t blocks, uint64_t *seed)
 {
-    *seed = rng_seed;
-    uint64_t base = rng_offset;
-    rng_offset += blocks;
-    return base;
+    *seed = __atomic_load_n(&rng_seed, __ATOMIC_RELAXED);
+    return __atomic_fetch_add(&rng_offset, blocks, __ATOMIC_RELAXED);
 }
 
 /* ---- checks ---- */

@@ -40,7 +40,11 @@
  *   BERNOULLI: 64-bit layout, u = 53-bit uniform, out = (u < p).
  *
  * A CUDA port must compute the double expressions without fused
- * multiply-add (__dmul_rn/__dadd_rn) to stay bit-identical. */
+ * multiply-add (__dmul_rn/__dadd_rn) to stay bit-identical. Uniform, randint
+ * and bernoulli use only exact integer and IEEE operations, so they match
+ * bit for bit on any device; normal goes through libm's log and sincos,
+ * which differ between glibc and CUDA by an ulp now and then: float32
+ * normals then agree except in rare roundings, float64 ones to an ulp or two. */
 #ifndef TSH_RANDOM_H
 #define TSH_RANDOM_H
 
