@@ -95,10 +95,14 @@ static tsh_status check_int_range(const char *op, tsh_dtype dt, int64_t low, int
 /* ---- the common path: reserve blocks, run the kernel on a contiguous
  * tensor of the compute dtype, copy back into t when t is not one ---- */
 
-static tsh_status run_random(tsh_op op, tsh_tensor *t, tsh_kargs *a, uint64_t range)
+static tsh_status run_random(const char *name, tsh_op op, tsh_tensor *t, tsh_kargs *a, uint64_t range)
 {
     int64_t n = tsh_numel(t);
     if (n == 0) return TSH_OK;
+    for (int d = 0; d < t->ndim; d++) /* as PyTorch: no in-place draws into an expanded view */
+        if (t->stride[d] == 0 && t->shape[d] > 1)
+            return tsh_fail(TSH_ERR_ARG, "%s: cannot fill a tensor whose elements share memory "
+                            "(dim %d is expanded); clone it first", name, d + 1);
     tsh_dtype cd = tsh_dtype_compute(t->dtype);
     tsh_tensor *o = NULL;
     if (tsh_is_contiguous(t) && cd == t->dtype) o = tsh_tensor_retain(t);
@@ -123,7 +127,7 @@ tsh_status tsh_uniform_(tsh_tensor *t, double lo, double hi)
     /* float16/bfloat16 draw as many bits as they hold: u is then exact */
     int bits = t->dtype == TSH_F16 ? 11 : t->dtype == TSH_BF16 ? 8 : 24;
     tsh_kargs a = {.f = {lo, hi}, .i = {0, 0, bits}};
-    return run_random(TSH_OP_RAND_UNIFORM, t, &a, 0);
+    return run_random("uniform_", TSH_OP_RAND_UNIFORM, t, &a, 0);
 }
 
 tsh_status tsh_normal_(tsh_tensor *t, double mean, double std)
@@ -133,14 +137,14 @@ tsh_status tsh_normal_(tsh_tensor *t, double mean, double std)
         return tsh_fail(TSH_ERR_ARG, "normal_: mean and std must be finite, got %.17g and %.17g", mean, std);
     if (std < 0) return tsh_fail(TSH_ERR_ARG, "normal_: expected std >= 0, got %.17g", std);
     tsh_kargs a = {.f = {mean, std}};
-    return run_random(TSH_OP_RAND_NORMAL, t, &a, 0);
+    return run_random("normal_", TSH_OP_RAND_NORMAL, t, &a, 0);
 }
 
 static tsh_status random_impl(const char *op, tsh_tensor *t, int64_t low, int64_t high)
 {
     TSH_TRY(check_int_range(op, t->dtype, low, high));
     tsh_kargs a = {.i = {0, 0, low, high}};
-    return run_random(TSH_OP_RANDINT, t, &a, (uint64_t)high - (uint64_t)low);
+    return run_random(op, TSH_OP_RANDINT, t, &a, (uint64_t)high - (uint64_t)low);
 }
 
 tsh_status tsh_random_(tsh_tensor *t, int64_t low, int64_t high)
@@ -192,10 +196,10 @@ static tsh_status bernoulli_impl(const char *op, tsh_tensor *t, tsh_tensor *p, d
     if (!p) {
         if (!(pf >= 0 && pf <= 1))
             return tsh_fail(TSH_ERR_ARG, "%s: p must be in [0, 1], got %.17g", op, pf);
-        return run_random(TSH_OP_BERNOULLI, t, &a, 0);
+        return run_random(op, TSH_OP_BERNOULLI, t, &a, 0);
     }
     TSH_TRY(prob_tensor(op, t, p, &a.in[0]));
-    tsh_status st = run_random(TSH_OP_BERNOULLI, t, &a, 0);
+    tsh_status st = run_random(op, TSH_OP_BERNOULLI, t, &a, 0);
     tsh_tensor_release(a.in[0]);
     return st;
 }
