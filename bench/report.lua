@@ -62,7 +62,7 @@ if have_torch then
 else
   print("torch: not available (" .. tostring(P.meta.na or "python3-torch is not installed") .. "); tensh's figures only")
 end
-print(("startup timed with %s"):format(S.meta.tool or "?"))
+print(("machine: %s; startup timed with %s"):format(S.meta.machine or "?", S.meta.tool or "?"))
 print()
 
 -- Main table: steady-state figures (median per call; startup min / median).
