@@ -38,15 +38,9 @@ missing() {
 }
 
 # Runs apt-get as root: directly when we are root, through sudo otherwise.
+as_root=()
+[ "$(id -u)" -ne 0 ] && as_root=(sudo)
 apt_get() {
-  local as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    if ! command -v sudo >/dev/null; then
-      echo "deps.sh: not root and no sudo; install as root: apt-get install $*" >&2
-      return 1
-    fi
-    as_root=(sudo)
-  fi
   # Waits for a dpkg lock held by another install rather than failing.
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get -y -q -o DPkg::Lock::Timeout=600 "$@"
@@ -56,6 +50,11 @@ install() {
   local need
   mapfile -t need < <(missing "$@")
   [ "${#need[@]}" -eq 0 ] && return 0
+  if [ "${#as_root[@]}" -gt 0 ] && ! command -v sudo >/dev/null; then
+    echo "deps.sh: missing ${need[*]}; not root and no sudo, so run as root:" >&2
+    echo "  apt-get install ${need[*]}" >&2
+    return 1
+  fi
   echo "deps.sh: installing ${need[*]}" >&2
   # A fresh machine may have no or stale package lists: update first (this
   # runs only when something is missing, so the quick path stays quick).
