@@ -10,7 +10,7 @@
 #
 # Raw figures go to bench/out/ (tensh.txt, torch.txt, startup.txt, report.txt).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 OUT=bench/out
 PY=${BENCH_PYTHON:-/usr/bin/python3}
