@@ -15,6 +15,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # Extra CMake arguments, e.g. make CMAKE_ARGS=-DTENSH_WERROR=ON test. A build
 # directory remembers what it was configured with.
 CMAKE_ARGS ?=
+# No test may hang a run: ctest kills one after this many seconds.
+CTEST_TIMEOUT ?= 300
 # cmake --build runs make below us: keep its output free of directory noise.
 MAKEFLAGS += --no-print-directory
 
@@ -40,13 +42,13 @@ run: build
 
 # ctest's summary is the last thing printed.
 test: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout $(CTEST_TIMEOUT)
 
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG='-O1 -g' \
 	  -DTENSH_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout $(CTEST_TIMEOUT)
 
 bench: build
 	@bench/run.sh
