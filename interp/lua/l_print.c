@@ -51,10 +51,8 @@ static int int_field(lua_State *L, const char *key, lua_Integer lo, lua_Integer 
     if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < lo || lua_tointeger(L, -1) > hi) {
         const char *got = lua_isinteger(L, -1) ? lua_tostring(L, -1)
                           : lua_type(L, -1) == LUA_TNUMBER ? "a float" : luaL_typename(L, -1);
-        if (hi < LUA_MAXINTEGER)
-            return luaL_error(L, "set_printoptions: %s must be an integer from %I to %I, got %s", key,
-                              lo, hi, got);
-        return luaL_error(L, "set_printoptions: %s must be an integer >= %I, got %s", key, lo, got);
+        return luaL_error(L, "set_printoptions: %s must be an integer from %I to %I, got %s", key, lo,
+                          hi, got);
     }
     int v = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
@@ -68,10 +66,10 @@ static int set_printoptions(lua_State *L)
      * options as they were. */
     tsh_printopts o = tsh_print_options;
     if (field(L, "profile")) {
-        const char *p = lua_tostring(L, -1);
-        if (lua_type(L, -1) != LUA_TSTRING || !tsh_printopts_profile(p, &o))
-            return luaL_error(L, "set_printoptions: profile must be 'default', 'short' or 'full', got %s",
-                              lua_type(L, -1) == LUA_TSTRING ? p : luaL_typename(L, -1));
+        int is_str = lua_type(L, -1) == LUA_TSTRING; /* before lua_tostring converts a number */
+        const char *p = is_str ? lua_tostring(L, -1) : luaL_typename(L, -1);
+        if (!is_str || !tsh_printopts_profile(p, &o))
+            return luaL_error(L, "set_printoptions: profile must be 'default', 'short' or 'full', got %s", p);
         lua_pop(L, 1);
     }
     o.precision = int_field(L, "precision", 0, PRECISION_MAX, o.precision);
