@@ -132,9 +132,18 @@ typedef struct formatter {
     int max_width, precision;
     int64_t count; /* nonzero finite values seen */
     double minabs, maxabs;
+    bool stop; /* Ctrl-C seen while scanning */
 } formatter;
 
 typedef void (*visit_fn)(formatter *f, const char *p);
+
+/* Long prints (profile 'full') poll Ctrl-C once per row; once seen, it
+ * sticks, so the recursion unwinds without more work. */
+static bool interrupted(bool *stop)
+{
+    if (!*stop && tsh_interrupt_flag) *stop = true;
+    return *stop;
+}
 
 /* Calls fn on every element that will be printed: with edge >= 0, only the
  * first and last `edge` items of each dim longer than 2*edge
@@ -145,6 +154,7 @@ static void visit(const tsh_tensor *t, int d, const char *p, int64_t edge, visit
         fn(f, p);
         return;
     }
+    if (d == t->ndim - 1 && interrupted(&f->stop)) return;
     int64_t n = t->shape[d], step = t->stride[d] * (int64_t)tsh_dtype_size(t->dtype);
     bool summ = edge >= 0 && n > 2 * edge;
     for (int64_t i = 0; i < n; i++) {
@@ -235,6 +245,7 @@ typedef struct printer {
     const formatter *f;
     const tsh_printopts *o;
     int64_t edge; /* -1: not summarised */
+    bool stop;    /* Ctrl-C seen: the text is abandoned */
 } printer;
 
 /* The separator before the k-th item (k > 0) of a dim: for vectors ", "
@@ -252,9 +263,10 @@ static void item_sep(sbuf *b, int dim, int64_t k, int64_t per_line, int64_t inde
     }
 }
 
-static void tensor_str(const printer *pr, const tsh_tensor *t, int d, const char *p, int64_t indent)
+static void tensor_str(printer *pr, const tsh_tensor *t, int d, const char *p, int64_t indent)
 {
     sbuf *b = pr->b;
+    if (interrupted(&pr->stop)) return;
     int dim = t->ndim - d;
     int64_t n = t->shape[d], step = t->stride[d] * (int64_t)tsh_dtype_size(t->dtype);
     int64_t edge = pr->edge;
@@ -331,11 +343,13 @@ tsh_status tsh_format_tensor(const tsh_tensor *t0, const tsh_printopts *o, const
         int64_t edge = tsh_format_is_summarized(t, o) ? o->edgeitems : -1;
         formatter f;
         formatter_init(&f, t, edge, o);
-        if (t->ndim == 0) {
-            put_value(&b, &f, tsh_data(t));
-        } else {
-            printer pr = {&b, &f, o, edge};
-            tensor_str(&pr, t, 0, tsh_data(t), indent);
+        printer pr = {&b, &f, o, edge, f.stop};
+        if (t->ndim == 0) put_value(&b, &f, tsh_data(t));
+        else tensor_str(&pr, t, 0, tsh_data(t), indent);
+        if (pr.stop) {
+            tsh_tensor_release(t);
+            free(b.p);
+            return tsh_check_interrupt();
         }
     }
     tsh_tensor_release(t);

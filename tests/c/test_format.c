@@ -186,8 +186,15 @@ static void test_interrupt(void)
     tsh_stats s;
     tsh_interrupt_flag = 1;
     KC_CHECK(tsh_tensor_stats(v, &s) == TSH_ERR_INTERRUPT, "stats stop on Ctrl-C");
+    char *text = NULL;
+    tsh_printopts full = tsh_print_options;
+    tsh_printopts_profile("full", &full);
+    KC_CHECK(tsh_format_tensor(v, &full, NULL, &text, NULL) == TSH_ERR_INTERRUPT && !text,
+             "printing stops on Ctrl-C");
     tsh_interrupt_flag = 0;
     KC_CHECK(tsh_tensor_stats(v, &s) == TSH_OK && s.mean == 1, "and work again after");
+    KC_CHECK(tsh_format_tensor(v, &full, NULL, &text, NULL) == TSH_OK && strlen(text) > 1800, "print again");
+    free(text);
     tsh_tensor_release(v);
     tsh_tensor_release(t);
 }
