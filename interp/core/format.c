@@ -340,7 +340,7 @@ tsh_status tsh_format_tensor(const tsh_tensor *t0, const tsh_printopts *o, const
     } else {
         if (t->dtype != TSH_DEFAULT_DTYPE && t->dtype != TSH_I64 && t->dtype != TSH_BOOL)
             suffixes[ns++] = dts;
-        int64_t edge = tsh_format_is_summarized(t, o) ? o->edgeitems : -1;
+        int64_t edge = !tsh_format_is_summarized(t, o) ? -1 : o->edgeitems > 0 ? o->edgeitems : 1;
         formatter f;
         formatter_init(&f, t, edge, o);
         printer pr = {&b, &f, o, edge, f.stop};
@@ -349,7 +349,7 @@ tsh_status tsh_format_tensor(const tsh_tensor *t0, const tsh_printopts *o, const
         if (pr.stop) {
             tsh_tensor_release(t);
             free(b.p);
-            return tsh_check_interrupt();
+            return tsh_fail(TSH_ERR_INTERRUPT, "interrupted");
         }
     }
     tsh_tensor_release(t);
@@ -461,7 +461,7 @@ static tsh_status for_each_row(const tsh_tensor *t, stats_acc *a)
         const char *p = base;
         for (int d = 0; d < nd - 1; d++) p += idx[d] * st[d] * es;
         stats_row(a, p, sh[nd - 1], st[nd - 1] * es);
-        if (tsh_interrupt_flag) return tsh_check_interrupt();
+        if (tsh_interrupt_flag) return tsh_fail(TSH_ERR_INTERRUPT, "interrupted");
         int d = nd - 2;
         while (d >= 0 && ++idx[d] == sh[d]) idx[d--] = 0;
         if (d < 0) return TSH_OK;
