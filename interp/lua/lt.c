@@ -378,7 +378,10 @@ void tshL_register(lua_State *L, const tshL_Reg *regs)
     tshL_push_module(L);
     tshL_push_methods(L);
     for (; regs->name; regs++) {
-        lua_pushcfunction(L, regs->fn);
+        /* A closure, not a light function: one C function registered under
+         * two names (view, view_as) must be two values to carry two helps. */
+        lua_pushstring(L, regs->name);
+        lua_pushcclosure(L, regs->fn, 1);
         if (regs->help) tshL_sethelp(L, -1, regs->help);
         if (regs->where & TSHL_FUNC) {
             lua_pushvalue(L, -1);
