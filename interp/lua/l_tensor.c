@@ -544,7 +544,7 @@ static int make_filled(lua_State *L, const char *fname, int mode)
     lua_Number v = mode == 1 ? 1 : 0;
     int isint = 1, isbool = 0;
     if (mode == 3) { /* full: the value follows the shape */
-        if (lua_isboolean(L, next)) { v = lua_toboolean(L, next); isbool = 1; }
+        if (lua_isboolean(L, next)) { v = lua_toboolean(L, next); isbool = 1; isint = 0; }
         else { v = luaL_checknumber(L, next); isint = lua_isinteger(L, next); }
         next++;
     }
