@@ -185,6 +185,21 @@ static void push_entry(lua_State *L, int key, int val, int depth, int seen, int 
         lua_concat(L, 3);
     }
     format(L, val, depth + 1, seen, width - 2, 0);
+    /* a multi-line value (a tensor) keeps its columns under the key */
+    size_t klen, vlen;
+    lua_tolstring(L, -2, &klen);
+    const char *v = lua_tolstring(L, -1, &vlen);
+    if (memchr(v, '\n', vlen)) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (size_t i = 0; i < vlen; i++) {
+            luaL_addchar(&b, v[i]);
+            if (v[i] == '\n')
+                for (size_t k = 0; k < klen; k++) luaL_addchar(&b, ' ');
+        }
+        luaL_pushresult(&b);
+        lua_replace(L, -2);
+    }
     lua_concat(L, 2);
 }
 

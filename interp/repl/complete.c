@@ -140,6 +140,29 @@ static int push_chain(lua_State *L, const char *prefix)
     return sep;
 }
 
+/* The lazy globals of stdlib/tensh.lua (nn, optim, ...) are not in _G
+ * until first used; they complete when their module file exists. */
+static void add_lazy_globals(lua_State *L, int set, const char *text)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, "tensh.lazy") == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING &&
+                strncmp(lua_tostring(L, -2), text, strlen(text)) == 0) {
+                lua_getglobal(L, "package");
+                lua_getfield(L, -1, "searchpath");
+                lua_pushvalue(L, -3);
+                lua_getfield(L, -3, "path");
+                if (lua_pcall(L, 2, 1, 0) == LUA_OK && lua_isstring(L, -1)) add(L, set, lua_tostring(L, -4), text);
+                lua_pop(L, 2);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 2);
+}
+
 /* collect(prefix, text) -> set of candidate names. */
 static int collect(lua_State *L)
 {
@@ -165,6 +188,7 @@ static int collect(lua_State *L)
     lua_pushglobaltable(L);
     add_members(L, set, -1, text, 0);
     lua_pop(L, 1);
+    add_lazy_globals(L, set, text);
     for (int i = 0; keywords[i]; i++) add(L, set, keywords[i], text);
     return 1;
 }

@@ -28,7 +28,7 @@ void tsh_history_close(void);
 void tsh_complete_open(lua_State *L);
 /* The candidates for `text` (the word being completed) after `prefix`
  * (the line before it) as a NULL-terminated malloc'd array of malloc'd
- * strings, or NULL; used by readline and by the tests of the REPL. */
+ * strings, or NULL (readline takes them through complete.c's glue). */
 char **tsh_complete_candidates(lua_State *L, const char *prefix, const char *text);
 
 /* -- autoprint.c: showing values --------------------------------------- */
