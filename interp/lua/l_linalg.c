@@ -131,7 +131,8 @@ static int check_ints(lua_State *L, int idx, const char *fname, const char *what
 static int cat_impl(lua_State *L, const char *fname)
 {
     int n;
-    check_no_more(L, 3, fname); /* before check_list pushes its buffer */
+    check_no_more(L, 3, fname);
+    lua_settop(L, 2); /* the dim stays at 2 when check_list pushes its buffer */
     tsh_tensor **ts = check_list(L, fname, &n), *o;
     int dim = lua_isnoneornil(L, 2) ? 0 : tshL_checkdim(L, 2, tsh_cat_ndim(n, ts));
     TSHL_TRY(L, tsh_cat(n, ts, dim, &o));
@@ -145,7 +146,8 @@ static int l_concat(lua_State *L) { return cat_impl(L, "concat"); }
 static int l_stack(lua_State *L)
 {
     int n;
-    check_no_more(L, 3, "stack"); /* before check_list pushes its buffer */
+    check_no_more(L, 3, "stack");
+    lua_settop(L, 2); /* the dim stays at 2 when check_list pushes its buffer */
     tsh_tensor **ts = check_list(L, "stack", &n), *o;
     int nd = n > 0 ? ts[0]->ndim : 0, dim = 0;
     if (!lua_isnoneornil(L, 2)) { /* a new dim: 1..ndim+1, or -1 for after the last */
