@@ -314,7 +314,8 @@ static const tshL_Reg regs[] = {
     {"outer", l_outer, TSHL_BOTH,
      "tensor.outer(a, b) -> Tensor\nOuter product of 1-d tensors: result[i][j] = a[i] * b[j] (dtypes promote).\n"
      "  tensor{1, 2}:outer(tensor{1, 10, 100})  --> tensor([[1, 10, 100], [2, 20, 200]])"},
-    {"ger", l_outer, TSHL_BOTH, "tensor.ger(a, b) -> Tensor\nSame as tensor.outer(a, b) (the old name)."},
+    {"ger", l_outer, TSHL_BOTH, "tensor.ger(a, b) -> Tensor\nSame as tensor.outer(a, b) (the older name).\n"
+     "  tensor.ger(tensor{1, 2}, tensor{3, 4})  --> tensor([[3, 4], [6, 8]])"},
     {"addmm", l_addmm, TSHL_BOTH,
      "tensor.addmm(input, m1, m2 [, {beta=1, alpha=1}]) -> Tensor\n"
      "beta * input + alpha * (m1 @ m2); input broadcasts to the result. With beta = 0 input is\n"
@@ -332,7 +333,8 @@ static const tshL_Reg regs[] = {
      "Joins tensors along an existing dim; the other sizes must match. The result has the\n"
      "promoted dtype of all inputs; 1-d empty tensors are skipped, as in PyTorch.\n"
      "  tensor.cat({tensor{{1, 2}}, tensor{{3, 4}}}, 2)  --> tensor([[1, 2, 3, 4]])"},
-    {"concat", l_concat, TSHL_FUNC, "tensor.concat({t1, t2, ...} [, dim=1]) -> Tensor\nSame as tensor.cat."},
+    {"concat", l_concat, TSHL_FUNC, "tensor.concat({t1, t2, ...} [, dim=1]) -> Tensor\nSame as tensor.cat.\n"
+     "  tensor.concat({tensor{1}, tensor{2, 3}})  --> tensor([1, 2, 3])"},
     {"stack", l_stack, TSHL_FUNC,
      "tensor.stack({t1, t2, ...} [, dim=1]) -> Tensor\n"
      "Joins tensors of one shape along a new dim (1..ndim+1, or -1 for last).\n"
@@ -347,7 +349,7 @@ static const tshL_Reg regs[] = {
      "Splits into n views of equal size along dim (the last smaller; fewer than n when the\n"
      "size does not allow n, as in PyTorch).\n  #tensor.zeros(10):chunk(3)  --> 3   (sizes 4, 4, 2)"},
     {"repeat", l_repeat, TSHL_BOTH,
-     "t['repeat'](t, reps...) -> Tensor   (repeat is a Lua keyword; see also t:tile)\n"
+     "t:repeat(reps...) -> Tensor   (repeat is a Lua keyword: write t['repeat'](t, ...))\n"
      "PyTorch's Tensor.repeat: dim i is repeated reps[i] times; there must be at least as many\n"
      "reps as dims (extra ones add leading dims).\n"
      "  tensor{1, 2}['repeat'](tensor{1, 2}, 2, 2)  --> tensor([[1, 2, 1, 2], [1, 2, 1, 2]])"},
@@ -363,8 +365,10 @@ static const tshL_Reg regs[] = {
     {"triu", l_triu, TSHL_BOTH,
      "t:triu([diagonal=0]) -> Tensor\nThe upper triangle of the last two dims, on and above diagonal k; the rest 0.\n"
      "  tensor.ones(3, 3):triu(1)"},
-    {"tril_", l_tril_, TSHL_METHOD, "t:tril_([diagonal=0]) -> t\nIn-place tril."},
-    {"triu_", l_triu_, TSHL_METHOD, "t:triu_([diagonal=0]) -> t\nIn-place triu."},
+    {"tril_", l_tril_, TSHL_METHOD, "t:tril_([diagonal=0]) -> t\nIn-place tril: zeroes the elements above diagonal k and returns t.\n"
+     "  local m = tensor.ones(2, 2); m:tril_()  --> m is tensor([[1., 0.], [1., 1.]])"},
+    {"triu_", l_triu_, TSHL_METHOD, "t:triu_([diagonal=0]) -> t\nIn-place triu: zeroes the elements below diagonal k and returns t.\n"
+     "  local m = tensor.ones(2, 2); m:triu_()  --> m is tensor([[1., 1.], [0., 1.]])"},
     {"roll", l_roll, TSHL_BOTH,
      "t:roll(shifts [, dims]) -> Tensor\nShifts elements along dims, wrapping around; shifts and dims are integers or\n"
      "tables of equal length. Without dims the tensor is rolled as if flattened.\n"
