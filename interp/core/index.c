@@ -56,7 +56,7 @@ tsh_status tsh_idx_checked(const char *op, tsh_tensor *idx, int dim, int64_t siz
         lo = p[i] < lo ? p[i] : lo;
         hi = p[i] > hi ? p[i] : hi;
     }
-    if (lo < 1 || hi > size) {
+    if (n > 0 && (lo < 1 || hi > size)) {
         int64_t bad = 0;
         for (int64_t i = 0; i < n; i++)
             if (p[i] < 1 || p[i] > size) { bad = p[i]; break; }
