@@ -39,9 +39,22 @@ static void gather_loop(void *vc, char **p, const int64_t *s, int64_t n)
     const gather_ctx *c = vc;
     char *o = p[0];
     const char *ix = p[1], *x = p[2];
-    BY_SIZE(c->es, for (int64_t k = 0; k < n; k++) {
-        int64_t j = *(const int64_t *)(ix + k * s[1]) - 1;
-        *(E *)(o + k * s[0]) = *(const E *)(x + k * s[2] + j * c->xdim);
+    BY_SIZE(c->es, {
+        E *oe = (E *)o;
+        const E *xe = (const E *)x;
+        const int64_t *ie = (const int64_t *)ix;
+        if (s[0] == sizeof(E) && s[1] == 8) { /* dense out and index: element strides */
+            int64_t sx = s[2] / (int64_t)sizeof(E), step = c->xdim / (int64_t)sizeof(E);
+            if (sx == 0 && step == 1) /* along a dense inner dim */
+                for (int64_t k = 0; k < n; k++) oe[k] = xe[ie[k] - 1];
+            else
+                for (int64_t k = 0; k < n; k++) oe[k] = xe[k * sx + (ie[k] - 1) * step];
+        } else {
+            for (int64_t k = 0; k < n; k++) {
+                int64_t j = *(const int64_t *)(ix + k * s[1]) - 1;
+                *(E *)(o + k * s[0]) = *(const E *)(x + k * s[2] + j * c->xdim);
+            }
+        }
     })
 }
 
@@ -78,15 +91,24 @@ static void select_rows(void *vc, int64_t b, int64_t e)
 {
     const select_ctx *c = vc;
     int64_t row = c->inner * (int64_t)c->es;
-    for (int64_t r = b; r < e; r++) {
-        int64_t o = r / c->k, j = r % c->k;
-        int64_t src = o * c->size + c->idx[j * c->istride] - 1;
-        if (c->inner == 1) {
-            BY_SIZE(c->es, ((E *)c->o)[r] = ((const E *)c->x)[src])
-        } else {
+    if (c->inner > 1) {
+        for (int64_t r = b; r < e; r++) {
+            int64_t src = r / c->k * c->size + c->idx[r % c->k * c->istride] - 1;
             memcpy(c->o + r * row, c->x + src * row, (size_t)row);
         }
+        return;
     }
+    /* single elements (selecting along the last dim): a typed gather loop
+     * over the rows of k, with no division per element */
+    BY_SIZE(c->es, {
+        E *o = (E *)c->o;
+        const E *x = (const E *)c->x;
+        for (int64_t r = b; r < e;) {
+            int64_t q = r / c->k, j = r % c->k, end = (q + 1) * c->k < e ? (q + 1) * c->k : e;
+            const E *xr = x + q * c->size - 1;
+            for (; r < end; r++, j++) o[r] = xr[c->idx[j * c->istride]];
+        }
+    })
 }
 
 static tsh_status cpu_index_select(tsh_op op, const tsh_kargs *a)
@@ -498,14 +520,18 @@ static void nonzero_loop(void *vc, char **p, const int64_t *s, int64_t n)
 {
     nz_ctx *c = vc;
     int nd = c->x->ndim;
+    const int64_t *shape = c->x->shape;
+    int64_t at[TSH_MAX_DIMS], i = c->pos; /* 1-based coordinates of element pos + k */
+    for (int d = nd - 1; d >= 0; d--) {
+        at[d] = i % shape[d] + 1;
+        i /= shape[d];
+    }
     for (int64_t k = 0; k < n; k++) {
-        if (!p[0][k * s[0]]) continue;
-        int64_t i = c->pos + k;
-        for (int d = nd - 1; d >= 0; d--) {
-            c->row[d] = i % c->x->shape[d] + 1;
-            i /= c->x->shape[d];
+        if (p[0][k * s[0]]) {
+            for (int d = 0; d < nd; d++) c->row[d] = at[d];
+            c->row += nd;
         }
-        c->row += nd;
+        for (int d = nd - 1; d >= 0 && ++at[d] > shape[d]; d--) at[d] = 1;
     }
     c->pos += n;
 }
