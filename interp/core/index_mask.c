@@ -222,7 +222,10 @@ static tsh_status apply_range(tsh_tensor *cur, int dim, int k, const tsh_index_s
         return tsh_fail(TSH_ERR_INDEX, "range %lld..%lld runs backwards for dim %d of size %lld "
                         "(ranges are inclusive: {first, last})",
                         (long long)s->start, (long long)s->end, k + 1, (long long)size);
-    return tsh_slice(cur, dim, a - 1, b, s->step, out);
+    /* a step past the range picks only its first position; capping it keeps
+     * the length arithmetic in tsh_slice from overflowing */
+    int64_t step = s->step > size ? (size > 0 ? size : 1) : s->step;
+    return tsh_slice(cur, dim, a - 1, b, step, out);
 }
 
 /* Applies the entries that make views (positions and ranges) and finds the

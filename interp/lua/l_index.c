@@ -239,6 +239,7 @@ static void do_index_put(lua_State *L, tsh_tensor *target, int which)
         int ty = lua_type(L, 4);
         if (!tshL_test(L, 4) && ty != LUA_TNUMBER && ty != LUA_TBOOLEAN)
             luaL_argerror(L, 4, lua_pushfstring(L, "value (number) expected, got %s", luaL_typename(L, 4)));
+        if (!lua_isnoneornil(L, 5)) luaL_argerror(L, 5, "unexpected argument");
         tsh_tensor *v = tshL_check_operand(L, 4);
         st = tsh_index_fill_(target, dim, idx, v);
         tsh_tensor_release(v);
@@ -428,40 +429,46 @@ static const tshL_Reg regs[] = {
     {"take_along_dim", l_take_along_dim, TSHL_BOTH,
      "t:take_along_dim(index [, dim]) -> Tensor\n"
      "gather with t and index broadcast off dim; without dim, both are flattened first.\n"
-     "  t:take_along_dim(t:argmax(2, {keepdim=true}), 2)  -- the row maxima"},
+     "  tensor{{1, 5}, {7, 2}}:take_along_dim(tensor{{2}, {1}}, 2)  --> {{5}, {7}}"},
     {"scatter", l_scatter, TSHL_BOTH,
      "t:scatter(dim, index, src or value [, {reduce='add'|'multiply'}]) -> Tensor\n"
      "A copy of t with out[index[i][j]][j] = src[i][j] for dim 1 (1-based indices); a number writes\n"
      "itself everywhere; reduce combines instead of overwriting. Duplicates apply in index order.\n"
      "  tensor.zeros(2, 3):scatter(2, tensor{{3}, {1}}, 1.0)  --> one-hot rows {{0, 0, 1}, {1, 0, 0}}"},
     {"scatter_", l_scatter_, TSHL_METHOD,
-     "t:scatter_(dim, index, src or value [, {reduce='add'|'multiply'}]) -> t\nIn-place scatter."},
+     "t:scatter_(dim, index, src or value [, {reduce='add'|'multiply'}]) -> t\nIn-place scatter.\n"
+     "  t:scatter_(1, tensor{2, 2}, 5.0, {reduce='add'})  -- adds 10 to t[2]"},
     {"scatter_add", l_scatter_add, TSHL_BOTH,
      "t:scatter_add(dim, index, src) -> Tensor\n"
      "A copy of t with src[i][j] added at out[index[i][j]][j] (dim 1); duplicates accumulate.\n"
      "  tensor.zeros(3):scatter_add(1, tensor{1, 1, 3}, tensor{1.0, 2.0, 5.0})  --> {3, 0, 5}"},
-    {"scatter_add_", l_scatter_add_, TSHL_METHOD, "t:scatter_add_(dim, index, src) -> t\nIn-place scatter_add."},
+    {"scatter_add_", l_scatter_add_, TSHL_METHOD, "t:scatter_add_(dim, index, src) -> t\nIn-place scatter_add.\n"
+     "  counts:scatter_add_(1, labels, tensor.ones(labels:size(1)))"},
     {"index_add_", l_index_add_, TSHL_METHOD,
      "t:index_add_(dim, index, src [, {alpha=}]) -> t\n"
      "Adds alpha * src's slice k along dim to t's slice index[k] (1-based); duplicates accumulate.\n"
      "  tensor.zeros(3, 2):index_add_(1, tensor{1, 3}, tensor.ones(2, 2))"},
-    {"index_add", l_index_add, TSHL_BOTH, "t:index_add(dim, index, src [, {alpha=}]) -> Tensor\nOut-of-place index_add_."},
+    {"index_add", l_index_add, TSHL_BOTH, "t:index_add(dim, index, src [, {alpha=}]) -> Tensor\nOut-of-place index_add_.\n"
+     "  tensor.zeros(3):index_add(1, tensor{2, 2}, tensor{1.0, 2.0}, {alpha=2})  --> {0, 6, 0}"},
     {"index_copy_", l_index_copy_, TSHL_METHOD,
      "t:index_copy_(dim, index, src) -> t\n"
      "Copies src's slice k along dim into t's slice index[k] (1-based).\n"
      "  tensor.zeros(3, 2):index_copy_(1, tensor{3}, tensor{{7.0, 8.0}})"},
-    {"index_copy", l_index_copy, TSHL_BOTH, "t:index_copy(dim, index, src) -> Tensor\nOut-of-place index_copy_."},
+    {"index_copy", l_index_copy, TSHL_BOTH, "t:index_copy(dim, index, src) -> Tensor\nOut-of-place index_copy_.\n"
+     "  tensor.zeros(3):index_copy(1, tensor{3, 1}, tensor{5.0, 6.0})  --> {6, 0, 5}"},
     {"index_fill_", l_index_fill_, TSHL_METHOD,
      "t:index_fill_(dim, index, value) -> t\n"
      "Sets t's slices along dim at the 1-based positions in index to value.\n"
      "  tensor.zeros(2, 3):index_fill_(2, tensor{1, 3}, -1)"},
-    {"index_fill", l_index_fill, TSHL_BOTH, "t:index_fill(dim, index, value) -> Tensor\nOut-of-place index_fill_."},
+    {"index_fill", l_index_fill, TSHL_BOTH, "t:index_fill(dim, index, value) -> Tensor\nOut-of-place index_fill_.\n"
+     "  tensor{1, 2, 3}:index_fill(1, tensor{2}, 0)  --> {1, 0, 3}"},
     {"masked_fill", l_masked_fill, TSHL_BOTH,
      "t:masked_fill(mask, value) -> Tensor\n"
      "A copy of t with value where the bool mask (broadcast with t) is true; t's dtype is kept.\n"
      "  tensor{1, 2, 3}:masked_fill(tensor{true, false, true}, 0)  --> {0, 2, 0}"},
     {"masked_fill_", l_masked_fill_, TSHL_METHOD,
-     "t:masked_fill_(mask, value) -> t\nIn place; mask must broadcast to t's shape."},
+     "t:masked_fill_(mask, value) -> t\nIn place; mask must broadcast to t's shape.\n"
+     "  t:masked_fill_(t:lt(0), 0)  -- a relu in place"},
     {"masked_select", l_masked_select, TSHL_BOTH,
      "t:masked_select(mask) -> Tensor\n"
      "The elements of t where the bool mask (broadcast with t) is true, as a 1-d copy in row-major order.\n"
@@ -470,7 +477,8 @@ static const tshL_Reg regs[] = {
      "t:masked_scatter_(mask, src) -> t\n"
      "Writes src's elements, in order, to the positions where mask is true (src needs at least that many).\n"
      "  tensor.zeros(4):masked_scatter_(tensor{false, true, false, true}, tensor{1.0, 2.0})  --> {0, 1, 0, 2}"},
-    {"masked_scatter", l_masked_scatter, TSHL_BOTH, "t:masked_scatter(mask, src) -> Tensor\nOut-of-place masked_scatter_."},
+    {"masked_scatter", l_masked_scatter, TSHL_BOTH, "t:masked_scatter(mask, src) -> Tensor\nOut-of-place masked_scatter_.\n"
+     "  tensor.zeros(3):masked_scatter(tensor{true, false, true}, tensor{1.0, 2.0})  --> {1, 0, 2}"},
     {"where", l_where, TSHL_FUNC,
      "tensor.where(cond, a, b) -> Tensor   or   tensor.where(cond) -> index tensors\n"
      "a where the bool cond is true, else b; all broadcast, a and b (tensors or numbers) promoted.\n"
