@@ -144,14 +144,21 @@ typedef struct {
     int64_t ia;
 } scatter_ctx;
 
-/* One typed loop: q is the target in out, v the source value. */
+/* One typed loop: q is the target in out, v the source value. Strides in
+ * elements (every byte stride is a multiple of its element's size). */
 #define SCATTER_LOOP(T, OP)                                                   \
-    for (int64_t k = 0; k < n; k++) {                                         \
-        int64_t j = *(const int64_t *)(ix + k * s[0]) - 1;                    \
-        T *q = (T *)(o + k * s[2] + j * c->odim);                             \
-        T v = *(const T *)(x + k * s[1]);                                     \
-        *q = (T)(OP);                                                         \
-    }
+    do {                                                                      \
+        const int64_t *ie = (const int64_t *)ix, si = s[0] / 8;               \
+        const T *xe = (const T *)x;                                           \
+        T *oe = (T *)o;                                                       \
+        int64_t sx = s[1] / (int64_t)sizeof(T), so = s[2] / (int64_t)sizeof(T); \
+        int64_t step = c->odim / (int64_t)sizeof(T);                          \
+        for (int64_t k = 0; k < n; k++) {                                     \
+            T *q = oe + k * so + (ie[k * si] - 1) * step;                     \
+            T v = xe[k * sx];                                                 \
+            *q = (T)(OP);                                                     \
+        }                                                                     \
+    } while (0)
 
 static void scatter_loop(void *vc, char **p, const int64_t *s, int64_t n)
 {
@@ -166,24 +173,24 @@ static void scatter_loop(void *vc, char **p, const int64_t *s, int64_t n)
     switch (c->dt) {
     case TSH_F32: {
         float al = (float)c->fa;
-        if (add) SCATTER_LOOP(float, *q + al * v) else SCATTER_LOOP(float, *q * v)
+        if (add) SCATTER_LOOP(float, *q + al * v); else SCATTER_LOOP(float, *q * v);
         break;
     }
     case TSH_F64:
-        if (add) SCATTER_LOOP(double, *q + c->fa * v) else SCATTER_LOOP(double, *q * v)
+        if (add) SCATTER_LOOP(double, *q + c->fa * v); else SCATTER_LOOP(double, *q * v);
         break;
     /* integers wrap through their unsigned type: no signed overflow */
     case TSH_I64:
-        if (add) SCATTER_LOOP(uint64_t, *q + (uint64_t)c->ia * v) else SCATTER_LOOP(uint64_t, *q * v)
+        if (add) SCATTER_LOOP(uint64_t, *q + (uint64_t)c->ia * v); else SCATTER_LOOP(uint64_t, *q * v);
         break;
     case TSH_I32:
-        if (add) SCATTER_LOOP(uint32_t, *q + (uint32_t)c->ia * v) else SCATTER_LOOP(uint32_t, *q * v)
+        if (add) SCATTER_LOOP(uint32_t, *q + (uint32_t)c->ia * v); else SCATTER_LOOP(uint32_t, *q * v);
         break;
     case TSH_U8:
-        if (add) SCATTER_LOOP(uint8_t, *q + (uint8_t)c->ia * v) else SCATTER_LOOP(uint8_t, *q * v)
+        if (add) SCATTER_LOOP(uint8_t, *q + (uint8_t)c->ia * v); else SCATTER_LOOP(uint8_t, *q * v);
         break;
     case TSH_BOOL:
-        if (add) SCATTER_LOOP(uint8_t, *q | v) else SCATTER_LOOP(uint8_t, *q & v)
+        if (add) SCATTER_LOOP(uint8_t, *q | v); else SCATTER_LOOP(uint8_t, *q & v);
         break;
     default: break;
     }
