@@ -321,8 +321,12 @@ static int push_summary(lua_State *L, int idx)
     if (lua_istable(L, -1) && lua_getfield(L, -1, "get_printoptions") == LUA_TFUNCTION) {
         if (lua_pcall(L, 0, 1, 0) == LUA_OK && lua_istable(L, -1)) {
             lua_getfield(L, -1, "threshold");
-            if (lua_isinteger(L, -1)) threshold = lua_tointeger(L, -1);
-            else if (lua_isnumber(L, -1)) threshold = (lua_Integer)lua_tonumber(L, -1);
+            if (lua_isinteger(L, -1)) {
+                threshold = lua_tointeger(L, -1);
+            } else if (lua_isnumber(L, -1)) { /* math.huge: never summarised */
+                double d = lua_tonumber(L, -1);
+                threshold = d >= 9.2e18 ? LUA_MAXINTEGER : d <= 0 ? 0 : (lua_Integer)d;
+            }
             lua_pop(L, 1);
         }
     }
