@@ -216,6 +216,22 @@ static int is_blank(const char *s)
 
 enum { INPUT_EOF, INPUT_NONE, INPUT_CHUNK };
 
+/* `exit`, `quit`, `exit()` or `quit()` leave, as in IPython, unless the
+ * name is a global of the user's. */
+static int is_exit_word(lua_State *L, const char *p)
+{
+    size_t n = strlen(p);
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r')) n--;
+    if (n >= 2 && p[n - 2] == '(' && p[n - 1] == ')') n -= 2;
+    if (n != 4 || (strncmp(p, "exit", 4) != 0 && strncmp(p, "quit", 4) != 0)) return 0;
+    char name[5];
+    memcpy(name, p, 4);
+    name[4] = '\0';
+    int is_nil = lua_getglobal(L, name) == LUA_TNIL;
+    lua_pop(L, 1);
+    return is_nil;
+}
+
 /* Reads one input: a magic line (run here), or a complete chunk (pushed
  * compiled). A chunk is read over several lines while it is incomplete;
  * an empty line, Ctrl-C or Ctrl-D on a `..` line cancels it. */
@@ -231,6 +247,10 @@ static int read_input(lua_State *L)
     }
     const char *p = line;
     while (*p == ' ' || *p == '\t') p++;
+    if (is_exit_word(L, p)) {
+        free(line);
+        return INPUT_EOF;
+    }
     if (*p == '%' || *p == '!' || *p == '?') {
         tsh_history_add(line);
         tsh_magic_line(L, p);

@@ -458,6 +458,14 @@ static void test_prompt_keys(void)
     pty_send(t, "os.exit(3)\r");
     CHECK(pty_wait(t, T_WAIT) == 3);
     pty_close(t);
+
+    CHECK(start(t, quiet, NULL, NULL) == 0); /* `quit` leaves, unless it is a global */
+    CHECK(wait_prompt(t, "> "));
+    CHECK(eq(eval(t, "exit = 1"), ""));
+    CHECK(eq(eval(t, "exit"), "1\n"));
+    pty_send(t, "quit\r");
+    CHECK(pty_wait(t, T_WAIT) == 0);
+    pty_close(t);
     passed++;
 }
 
