@@ -185,11 +185,13 @@ static void push_entry(lua_State *L, int key, int val, int depth, int seen, int 
         lua_concat(L, 3);
     }
     format(L, val, depth + 1, seen, width - 2, 0);
-    /* a multi-line value (a tensor) keeps its columns under the key */
+    /* A multi-line value (a tensor) keeps its columns under the key; a
+     * nested listing is indented by the listing itself. */
     size_t klen, vlen;
     lua_tolstring(L, -2, &klen);
     const char *v = lua_tolstring(L, -1, &vlen);
-    if (memchr(v, '\n', vlen)) {
+    int listing = lua_type(L, val) == LUA_TTABLE && vlen > 0 && v[0] == '{';
+    if (!listing && memchr(v, '\n', vlen)) {
         luaL_Buffer b;
         luaL_buffinit(L, &b);
         for (size_t i = 0; i < vlen; i++) {
