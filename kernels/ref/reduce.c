@@ -209,27 +209,38 @@ static bool before(const tsh_tensor *x, geom g, int64_t o, int64_t i, int64_t r,
     return desc ? less_f(v, u) : less_f(u, v);
 }
 
-/* SORT and TOPK: a stable insertion sort of each line's positions, then
- * the first `k` of them copied out. */
+/* Stable top-down merge sort of positions pos[0..n) of one line. */
+typedef struct line { const tsh_tensor *x; geom g; int64_t o, i; bool desc; } line;
+
+static void merge_sort(const line *l, int64_t *pos, int64_t *tmp, int64_t n)
+{
+    if (n < 2) return;
+    int64_t h = n / 2, a = 0, b = h, k = 0;
+    merge_sort(l, pos, tmp, h);
+    merge_sort(l, pos + h, tmp, n - h);
+    /* take from the right half only when strictly before: ties keep order */
+    while (a < h && b < n)
+        tmp[k++] = before(l->x, l->g, l->o, l->i, pos[b], pos[a], l->desc) ? pos[b++] : pos[a++];
+    while (a < h) tmp[k++] = pos[a++];
+    while (b < n) tmp[k++] = pos[b++];
+    for (k = 0; k < n; k++) pos[k] = tmp[k];
+}
+
+/* SORT and TOPK: sort each line's positions, then copy out the first k. */
 static tsh_status ref_sort(tsh_op op, const tsh_kargs *a)
 {
     geom g = geom_of(a);
     const tsh_tensor *x = a->in[0];
     bool desc = op == TSH_OP_SORT ? a->i[3] != 0 : a->i[4] != 0;
     int64_t k = op == TSH_OP_SORT ? g.red : a->i[3];
-    int64_t *pos = malloc(sizeof(int64_t) * (size_t)(g.red ? g.red : 1));
+    int64_t *pos = malloc(sizeof(int64_t) * (size_t)(2 * g.red + 1));
     if (!pos) return tsh_fail(TSH_ERR_OOM, "%s: out of memory", tsh_op_infos[op].name);
     geom og = {g.outer, k, g.inner};
     for (int64_t o = 0; o < g.outer; o++)
         for (int64_t i = 0; i < g.inner; i++) {
-            for (int64_t r = 0; r < g.red; r++) {
-                int64_t j = r;
-                while (j > 0 && before(x, g, o, i, r, pos[j - 1], desc)) {
-                    pos[j] = pos[j - 1];
-                    j--;
-                }
-                pos[j] = r;
-            }
+            for (int64_t r = 0; r < g.red; r++) pos[r] = r;
+            line l = {x, g, o, i, desc};
+            merge_sort(&l, pos, pos + g.red, g.red);
             for (int64_t r = 0; r < k; r++) {
                 int64_t src = at(g, o, pos[r], i), dst = at(og, o, r, i);
                 if (tsh_ref_isint(x->dtype)) tsh_ref_seti(a->out, dst, tsh_ref_geti(x, src));
