@@ -14,7 +14,7 @@
 #define SPLIT_MIN 16384      /* ... when it has at least twice this many positions */
 #define SPLIT_MAX_CHUNKS 64
 
-typedef struct drv { tsh_rjob *job; int64_t nb; tsh_rstate *part; int64_t chunk; } drv;
+typedef struct drv { tsh_rjob *job; int64_t nb, jb; tsh_rstate *part; int64_t chunk; } drv;
 
 static void run_rows(void *vctx, int64_t begin, int64_t end)
 {
@@ -33,8 +33,8 @@ static void run_cols(void *vctx, int64_t begin, int64_t end)
     const tsh_rgeom g = d->job->g;
     tsh_rstate st[TSH_RED_JB];
     for (int64_t t = begin; t < end; t++) {
-        int64_t o = t / d->nb, j0 = (t % d->nb) * TSH_RED_JB;
-        int64_t j1 = j0 + TSH_RED_JB < g.inner ? j0 + TSH_RED_JB : g.inner;
+        int64_t o = t / d->nb, j0 = (t % d->nb) * d->jb;
+        int64_t j1 = j0 + d->jb < g.inner ? j0 + d->jb : g.inner;
         d->job->fn->block(d->job, o, o + 1, j0, j1, 0, g.red, st);
         d->job->fn->finish(d->job, st, o * g.inner + j0, j1 - j0);
     }
@@ -81,8 +81,9 @@ tsh_status tsh_reduce_run(tsh_rjob *job)
         int64_t grain = TSH_GRAIN / red;
         return tsh_parallel_for(g.outer, grain > 0 ? grain : 1, run_rows, &d);
     }
-    d.nb = (g.inner + TSH_RED_JB - 1) / TSH_RED_JB;
-    int64_t grain = TSH_GRAIN / (red * (g.inner < TSH_RED_JB ? g.inner : TSH_RED_JB));
+    d.jb = tsh_red_jb(red);
+    d.nb = (g.inner + d.jb - 1) / d.jb;
+    int64_t grain = TSH_GRAIN / (red * (g.inner < d.jb ? g.inner : d.jb));
     return tsh_parallel_for(g.outer * d.nb, grain > 0 ? grain : 1, run_cols, &d);
 }
 
@@ -361,18 +362,41 @@ static double row_extreme(tsh_dtype dt, const char *src, int64_t n, int mode)
 }
 
 /* Column extremes, NaN-propagating, of rows [r0, r1) of m columns. */
+TSH_MULTIVERSION
 static void col_extreme(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1,
-                        int64_t m, int mode, double *out)
+                        int64_t w, int mode, double *m)
 {
-    for (int64_t j = 0; j < m; j++) out[j] = (mode & 1) ? INFINITY : mode == EXT_MAX ? -INFINITY : 0;
-    for (int64_t r = r0; r < r1; r++)
-        for (int64_t j = 0; j < m; j++) {
-            double a = dt == TSH_F32 ? ((const float *)base)[r * stride + j]
-                                     : ((const double *)base)[r * stride + j];
-            if (mode >= EXT_MAXABS) a = fabs(a);
-            if (out[j] != out[j]) continue;
-            if (a != a || ((mode & 1) ? a < out[j] : a > out[j])) out[j] = a;
+    int nan[TSH_RED_JB];
+    for (int64_t j = 0; j < w; j++) {
+        m[j] = (mode & 1) ? INFINITY : mode == EXT_MAX ? -INFINITY : 0;
+        nan[j] = 0;
+    }
+#define COLX(T, MODE)                                                                \
+    for (int64_t r = r0; r < r1; r++) {                                              \
+        const T *p_ = (const T *)base + r * stride;                                  \
+        _Pragma("omp simd") for (int64_t k = 0; k < w; k++) {                        \
+            T x = p_[k];                                                             \
+            EXT_BODY(MODE);                                                          \
+        }                                                                            \
+    }
+    if (dt == TSH_F32) {
+        switch (mode) {
+        case EXT_MAX: COLX(float, EXT_MAX); break;
+        case EXT_MIN: COLX(float, EXT_MIN); break;
+        case EXT_MAXABS: COLX(float, EXT_MAXABS); break;
+        default: COLX(float, EXT_MINABS); break;
         }
+    } else {
+        switch (mode) {
+        case EXT_MAX: COLX(double, EXT_MAX); break;
+        case EXT_MIN: COLX(double, EXT_MIN); break;
+        case EXT_MAXABS: COLX(double, EXT_MAXABS); break;
+        default: COLX(double, EXT_MINABS); break;
+        }
+    }
+#undef COLX
+    for (int64_t j = 0; j < w; j++)
+        if (nan[j]) m[j] = NAN;
 }
 
 /* State: v = the extreme (NaN if any). mode = EXT_*. */
@@ -414,19 +438,40 @@ TSH_MULTIVERSION
 static double row_expsum(tsh_dtype dt, const char *src, int64_t n, double m)
 {
     double total = 0;
-    for (int64_t b = 0; b < n; b += ROW_BLOCK) {
-        int64_t len = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
-        double acc[LANES] = {0};
-        if (dt == TSH_F32) {
-            float mf = (float)m;
-            ROW_LOOP(float, src + b * 4, len, acc[k] += tsh_exp_neg(x - mf));
+    for (int64_t b = 0; b < n; b += 1024) {
+        int64_t len = n - b < 1024 ? n - b : 1024;
+        if (dt == TSH_F32) { /* float lanes within a block, blocks in double */
+            const float *p = (const float *)src + b;
+            float mf = (float)m, s = 0;
+#pragma omp simd reduction(+:s)
+            for (int64_t i = 0; i < len; i++) s += tsh_exp_neg(p[i] - mf);
+            total += s;
         } else {
-            ROW_LOOP(double, src + b * 8, len, acc[k] += exp(x - m));
+            const double *p = (const double *)src + b;
+            for (int64_t i = 0; i < len; i++) total += exp(p[i] - m);
         }
-        for (int k = 1; k < LANES; k++) acc[0] += acc[k];
-        total += acc[0];
     }
     return total;
+}
+
+/* s[j] += sum over rows [r0, r1) of exp(x - m[j]): float sums over 256
+ * rows at a time (they vectorise), gathered in double. */
+TSH_MULTIVERSION
+static void col_expsum_f32(const float *base, int64_t stride, int64_t r0, int64_t r1, int64_t w,
+                           const double *m, double *s)
+{
+    float mf[TSH_RED_JB], fs[TSH_RED_JB];
+    for (int64_t j = 0; j < w; j++) mf[j] = (float)m[j];
+    for (int64_t c = r0; c < r1; c += 256) {
+        int64_t c1 = c + 256 < r1 ? c + 256 : r1;
+        for (int64_t j = 0; j < w; j++) fs[j] = 0;
+        for (int64_t r = c; r < c1; r++) {
+            const float *p = base + r * stride;
+#pragma omp simd
+            for (int64_t j = 0; j < w; j++) fs[j] += tsh_exp_neg(p[j] - mf[j]);
+        }
+        for (int64_t j = 0; j < w; j++) s[j] += fs[j];
+    }
 }
 
 /* State: v = max (NaN if any), s = sum of exp(x - v) when v is finite. */
@@ -441,24 +486,18 @@ static void lse_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, i
         }
         return;
     }
-    double m[TSH_RED_JB], s[TSH_RED_JB];
+    double m[TSH_RED_JB], sh[TSH_RED_JB], s[TSH_RED_JB];
     int64_t w = j1 - j0, stride = job->g.inner;
     const char *base = job_at(job, o0, 0, j0);
     col_extreme(job->dt, base, stride, r0, r1, w, EXT_MAX, m);
-    for (int64_t j = 0; j < w; j++) s[j] = 0;
-    for (int64_t r = r0; r < r1; r++) {
-        if (job->dt == TSH_F32) {
-            const float *p = (const float *)base + r * stride;
-#pragma omp simd
-            for (int64_t j = 0; j < w; j++) {
-                float d = isfinite(m[j]) ? p[j] - (float)m[j] : 0.0f;
-                s[j] += tsh_exp_neg(d);
-            }
-        } else {
+    /* columns whose max is not finite ignore s (see lse_finish) */
+    for (int64_t j = 0; j < w; j++) s[j] = 0, sh[j] = isfinite(m[j]) ? m[j] : 0;
+    if (job->dt == TSH_F32) col_expsum_f32((const float *)base, stride, r0, r1, w, sh, s);
+    else
+        for (int64_t r = r0; r < r1; r++) {
             const double *p = (const double *)base + r * stride;
-            for (int64_t j = 0; j < w; j++) s[j] += isfinite(m[j]) ? exp(p[j] - m[j]) : 0;
+            for (int64_t j = 0; j < w; j++) s[j] += exp(p[j] - sh[j]);
         }
-    }
     for (int64_t j = 0; j < w; j++) st[j] = (tsh_rstate){.v = m[j], .s = s[j]};
 }
 

@@ -12,8 +12,8 @@ static void run_lines(void *vctx, int64_t begin, int64_t end)
         return;
     }
     for (int64_t t = begin; t < end; t++) {
-        int64_t o = t / job->nb, j0 = (t % job->nb) * TSH_RED_JB;
-        int64_t j1 = j0 + TSH_RED_JB < job->g.inner ? j0 + TSH_RED_JB : job->g.inner;
+        int64_t jb = tsh_red_jb(job->g.red), o = t / job->nb, j0 = (t % job->nb) * jb;
+        int64_t j1 = j0 + jb < job->g.inner ? j0 + jb : job->g.inner;
         job->lines(job, o, o + 1, j0, j1);
     }
 }
@@ -28,8 +28,9 @@ tsh_status tsh_dim_run(tsh_djob *job)
         grain = TSH_GRAIN / red;
         st = tsh_parallel_for(g.outer, grain > 0 ? grain : 1, run_lines, job);
     } else {
-        job->nb = (g.inner + TSH_RED_JB - 1) / TSH_RED_JB;
-        grain = TSH_GRAIN / (red * (g.inner < TSH_RED_JB ? g.inner : TSH_RED_JB));
+        int64_t jb = tsh_red_jb(red);
+        job->nb = (g.inner + jb - 1) / jb;
+        grain = TSH_GRAIN / (red * (g.inner < jb ? g.inner : jb));
         st = tsh_parallel_for(g.outer * job->nb, grain > 0 ? grain : 1, run_lines, job);
     }
     if (st == TSH_OK && job->failed)
@@ -60,9 +61,46 @@ tsh_status tsh_dim_run(tsh_djob *job)
 #define SIGNED(v) (int64_t)(v)
 #define AS_IS(v) (v)
 
+/* Rows (inner == 1) of float32/float64/int64-out: eight rows at a time,
+ * so eight independent running sums hide the add latency. */
+#define CUM_ROWS(TI, TO, ACC, CONV)                                                    \
+    do {                                                                               \
+        const TI *p = (const TI *)x;                                                   \
+        TO *q = (TO *)y;                                                               \
+        ACC acc[8];                                                                    \
+        for (int64_t b = 0; b < nrows; b += 8) {                                       \
+            int64_t w = nrows - b < 8 ? nrows - b : 8;                                 \
+            for (int64_t k = 0; k < w; k++) acc[k] = (ACC)prod;                        \
+            for (int64_t r = 0; r < red; r++)                                          \
+                for (int64_t k = 0; k < w; k++) {                                      \
+                    int64_t e = (b + k) * red + r;                                     \
+                    acc[k] = prod ? acc[k] * (ACC)CONV(p[e]) : acc[k] + (ACC)CONV(p[e]); \
+                    q[e] = (TO)acc[k];                                                 \
+                }                                                                      \
+        }                                                                              \
+    } while (0)
+
+static bool cum_rows(const tsh_tensor *in, const tsh_tensor *out, int64_t o0, int64_t nrows,
+                     int64_t red, bool prod)
+{
+    const char *x = tsh_data(in) + o0 * red * (int64_t)tsh_dtype_size(in->dtype);
+    char *y = tsh_data(out) + o0 * red * (int64_t)tsh_dtype_size(out->dtype);
+    if (in->dtype == TSH_F32) CUM_ROWS(float, float, double, AS_IS);
+    else if (in->dtype == TSH_F64) CUM_ROWS(double, double, double, AS_IS);
+    else if (out->dtype != TSH_I64) return false;
+    else if (in->dtype == TSH_I64) CUM_ROWS(int64_t, int64_t, uint64_t, SIGNED);
+    else if (in->dtype == TSH_I32) CUM_ROWS(int32_t, int64_t, uint64_t, SIGNED);
+    else CUM_ROWS(uint8_t, int64_t, uint64_t, SIGNED);
+    return true;
+}
+#undef CUM_ROWS
+
 static void cum_lines(tsh_djob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1)
 {
     const tsh_rgeom g = job->g;
+    if (g.inner == 1 && cum_rows(job->a->in[0], job->a->out, o0, o1 - o0, g.red,
+                                 job->op == TSH_OP_CUMPROD))
+        return;
     const tsh_tensor *in = job->a->in[0], *out = job->a->out;
     bool prod = job->op == TSH_OP_CUMPROD;
     size_t ies = tsh_dtype_size(in->dtype), oes = tsh_dtype_size(out->dtype);
@@ -162,22 +200,39 @@ static void softmax_row_f64(const double *x, double *y, int64_t n, bool log_)
     }
 }
 
-/* m columns of stride `inner`: running max, then sums of exp, then out. */
+/* m columns of stride `inner`: running max, then sums of exp (stored, for
+ * softmax), then scale or shift. Sums run in float over 256 rows at a time
+ * (that vectorises) and are gathered in double (that stays accurate). */
 TSH_MULTIVERSION
 static void softmax_cols_f32(const float *x, float *y, int64_t red, int64_t inner, int64_t m, bool log_)
 {
-    float mx[TSH_RED_JB], k[TSH_RED_JB];
-    double s[TSH_RED_JB]; /* float sums would drift over a long dim */
+    float mx[TSH_RED_JB], k[TSH_RED_JB], fs[TSH_RED_JB];
+    double s[TSH_RED_JB];
     for (int64_t j = 0; j < m; j++) mx[j] = -INFINITY, s[j] = 0;
     for (int64_t r = 0; r < red; r++) {
         const float *p = x + r * inner;
 #pragma omp simd
         for (int64_t j = 0; j < m; j++) mx[j] = p[j] > mx[j] ? p[j] : mx[j];
     }
-    for (int64_t r = 0; r < red; r++) {
-        const float *p = x + r * inner;
+    for (int64_t r0 = 0; r0 < red; r0 += 256) {
+        int64_t r1 = r0 + 256 < red ? r0 + 256 : red;
+        for (int64_t j = 0; j < m; j++) fs[j] = 0;
+        for (int64_t r = r0; r < r1; r++) {
+            const float *p = x + r * inner;
+            float *q = y + r * inner;
+            if (log_) {
 #pragma omp simd
-        for (int64_t j = 0; j < m; j++) s[j] += tsh_exp_neg(p[j] - mx[j]);
+                for (int64_t j = 0; j < m; j++) fs[j] += tsh_exp_neg(p[j] - mx[j]);
+            } else {
+#pragma omp simd
+                for (int64_t j = 0; j < m; j++) {
+                    float e = tsh_exp_neg(p[j] - mx[j]);
+                    q[j] = e;
+                    fs[j] += e;
+                }
+            }
+        }
+        for (int64_t j = 0; j < m; j++) s[j] += fs[j];
     }
     for (int64_t j = 0; j < m; j++) k[j] = (float)(log_ ? mx[j] + log(s[j]) : 1 / s[j]);
     for (int64_t r = 0; r < red; r++) {
@@ -188,7 +243,7 @@ static void softmax_cols_f32(const float *x, float *y, int64_t red, int64_t inne
             for (int64_t j = 0; j < m; j++) q[j] = p[j] - k[j];
         } else {
 #pragma omp simd
-            for (int64_t j = 0; j < m; j++) q[j] = tsh_exp_neg(p[j] - mx[j]) * k[j];
+            for (int64_t j = 0; j < m; j++) q[j] *= k[j];
         }
     }
 }

@@ -95,33 +95,40 @@ static int64_t row_find(tsh_dtype dt, const char *src, int64_t n, double fv, int
     return 0; /* not reached: the value came from this run */
 }
 
-/* Running best of m columns over rows [r0, r1): v/iv values, k positions. */
+/* Running best of m columns over rows [r0, r1) (r1 > r0): a best value and
+ * its row per column, updated with selects that vectorise. */
+TSH_MULTIVERSION
 static void col_best(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1,
                      int64_t m, bool max, tsh_rstate *st)
 {
 #define COL(T, FIELD, BETTER)                                                            \
-    for (int64_t r = r0; r < r1; r++) {                                                  \
-        const T *p = (const T *)base + r * stride;                                       \
-        for (int64_t j = 0; j < m; j++) {                                                \
-            T x = p[j];                                                                  \
-            if (r == r0 || (BETTER)) {                                                   \
-                st[j].FIELD = x;                                                         \
-                st[j].k = r;                                                             \
+    do {                                                                                 \
+        T best[TSH_RED_JB];                                                              \
+        int64_t pos[TSH_RED_JB];                                                         \
+        for (int64_t j = 0; j < m; j++) best[j] = ((const T *)base)[r0 * stride + j], pos[j] = r0; \
+        for (int64_t r = r0 + 1; r < r1; r++) {                                          \
+            const T *p = (const T *)base + r * stride;                                   \
+            _Pragma("omp simd") for (int64_t j = 0; j < m; j++) {                        \
+                T x = p[j], b = best[j];                                                 \
+                bool better = (BETTER);                                                  \
+                best[j] = better ? x : b;                                                \
+                pos[j] = better ? r : pos[j];                                            \
             }                                                                            \
         }                                                                                \
-    }
-#define FBETTER (st[j].v == st[j].v && (x != x || (max ? x > st[j].v : x < st[j].v)))
-#define IBETTER (max ? x > st[j].i : x < st[j].i)
+        for (int64_t j = 0; j < m; j++) st[j].FIELD = best[j], st[j].k = pos[j];         \
+    } while (0)
+#define FMAX (b == b && (x != x || x > b))
+#define FMIN (b == b && (x != x || x < b))
     switch (dt) {
-    case TSH_F32: COL(float, v, FBETTER); break;
-    case TSH_F64: COL(double, v, FBETTER); break;
-    case TSH_I32: COL(int32_t, i, IBETTER); break;
-    case TSH_I64: COL(int64_t, i, IBETTER); break;
-    default: COL(uint8_t, i, IBETTER); break;
+    case TSH_F32: if (max) COL(float, v, FMAX); else COL(float, v, FMIN); break;
+    case TSH_F64: if (max) COL(double, v, FMAX); else COL(double, v, FMIN); break;
+    case TSH_I32: if (max) COL(int32_t, i, x > b); else COL(int32_t, i, x < b); break;
+    case TSH_I64: if (max) COL(int64_t, i, x > b); else COL(int64_t, i, x < b); break;
+    default: if (max) COL(uint8_t, i, x > b); else COL(uint8_t, i, x < b); break;
     }
 #undef COL
-#undef FBETTER
-#undef IBETTER
+#undef FMAX
+#undef FMIN
 }
 
 /* State: v (floats) or i (integers) = the best value, k = its position. */

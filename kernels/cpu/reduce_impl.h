@@ -24,6 +24,15 @@
  * stay in L1 while the reduced dim streams past. */
 #define TSH_RED_JB 256
 
+/* Narrower column blocks for long reduced dims, so that a block (columns x
+ * red) stays in L2 across the passes that multi-pass ops make over it. */
+static inline int64_t tsh_red_jb(int64_t red)
+{
+    int64_t jb = TSH_RED_JB;
+    while (jb > 16 && jb * red * 8 > ((int64_t)1 << 20)) jb /= 2;
+    return jb;
+}
+
 typedef struct tsh_rgeom { int64_t outer, red, inner; } tsh_rgeom;
 
 /* The running result of one output: what each op keeps is documented at
