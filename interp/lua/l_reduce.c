@@ -2,7 +2,6 @@
  * indices) and ops along a dim (cumsum, softmax, sort, topk). Arguments
  * follow one convention: t:f([dim | {dims}], [keepdim], [{options}]),
  * dims 1-based or negative; indices returned are 1-based. No math here. */
-#include <math.h>
 #include <string.h>
 
 #include "core/reduce.h"
@@ -40,8 +39,7 @@ static void parse_reduce(lua_State *L, int a, const char *fname, const tsh_tenso
         a++;
     } else if (lua_type(L, a) == LUA_TTABLE && !tshL_test(L, a) && !tshL_is_options(L, a)) {
         if (!dims_ok)
-            luaL_argerror(L, a, lua_pushfstring(L, "%s: expected one dim (an integer), got a table "
-                                                   "of dims", fname));
+            luaL_argerror(L, a, "expected one dim (an integer), got a table of dims");
         int n = (int)luaL_len(L, a);
         for (int k = 1; k <= n; k++) {
             lua_rawgeti(L, a, k);
@@ -88,8 +86,7 @@ static void parse_reduce(lua_State *L, int a, const char *fname, const tsh_tenso
         a++;
     }
     if (!lua_isnone(L, a))
-        luaL_argerror(L, a, lua_pushfstring(L, "%s: unexpected %s after the options", fname,
-                                            luaL_typename(L, a)));
+        luaL_argerror(L, a, lua_pushfstring(L, "unexpected %s after the options", luaL_typename(L, a)));
 }
 
 static const char *const opts_keep[] = {"keepdim", NULL};
@@ -224,13 +221,11 @@ static int dimwise(lua_State *L, const char *fname, dimwise_fn fn)
     static const char *const allowed[] = {"dtype", NULL};
     tsh_tensor *t = tshL_check(L, 1), *o;
     if (lua_isnoneornil(L, 2))
-        return luaL_argerror(L, 2, lua_pushfstring(L, "%s: dim is required (for example t:%s(-1))",
-                                                   fname, fname));
+        return luaL_argerror(L, 2, lua_pushfstring(L, "dim is required (for example t:%s(-1))", fname));
     int dim = tshL_checkdim(L, 2, t->ndim);
     tshL_check_options(L, 3, fname, allowed);
     if (!lua_isnone(L, 4))
-        return luaL_argerror(L, 4, lua_pushfstring(L, "%s: unexpected %s after the options", fname,
-                                                   luaL_typename(L, 4)));
+        return luaL_argerror(L, 4, lua_pushfstring(L, "unexpected %s after the options", luaL_typename(L, 4)));
     TSHL_TRY(L, fn(t, dim, opt_dtype(L, lua_isnoneornil(L, 3) ? 0 : 3), &o));
     tshL_push(L, o);
     return 1;
@@ -254,11 +249,10 @@ static int trailing_options(lua_State *L, int a, const char *fname, const char *
 {
     if (lua_isnoneornil(L, a)) return 0;
     if (lua_type(L, a) != LUA_TTABLE || tshL_test(L, a) || !tshL_is_options(L, a))
-        luaL_argerror(L, a, lua_pushfstring(L, "%s: options table expected, got %s", fname,
-                                            luaL_typename(L, a)));
+        luaL_argerror(L, a, lua_pushfstring(L, "options table expected, got %s", luaL_typename(L, a)));
     tshL_check_options(L, a, fname, allowed);
     if (!lua_isnone(L, a + 1))
-        luaL_argerror(L, a + 1, lua_pushfstring(L, "%s: unexpected %s after the options", fname,
+        luaL_argerror(L, a + 1, lua_pushfstring(L, "unexpected %s after the options",
                                                 luaL_typename(L, a + 1)));
     return a;
 }
