@@ -305,7 +305,7 @@ static tsh_status arg_extreme(tsh_op op, tsh_tensor *t, int dim, bool keepdim, t
     if (dim >= 0) TSH_TRY(check_dim(name, t, dim));
     TSH_TRY(check_nonempty(name, t, dim));
     uint32_t dims = dim >= 0 ? 1u << dim : 0;
-    return run_reduce(op, t, dims, dim >= 0 && keepdim, tsh_dtype_compute(t->dtype), TSH_I64,
+    return run_reduce(op, t, dims, keepdim, tsh_dtype_compute(t->dtype), TSH_I64,
                       TSH_I64, NULL, out, NULL);
 }
 
@@ -413,10 +413,11 @@ tsh_status tsh_topk(tsh_tensor *t, int64_t k, int dim, bool largest, tsh_tensor 
                                        ":long() first)");
     TSH_TRY(check_dim("topk", t, dim));
     int64_t n = dim_size(t, dim);
-    if (k < (t->ndim ? 0 : 1) || k > n)
+    int64_t lo = t->ndim ? 0 : 1; /* a 0-dim tensor has exactly one element to give */
+    if (k < lo || k > n)
         return tsh_fail(TSH_ERR_INDEX, "topk(): k (%lld) is out of range for dim %d of size %lld "
-                                       "(expected 0..%lld)",
-                        (long long)k, dim + 1, (long long)n, (long long)n);
+                                       "(expected %lld..%lld)",
+                        (long long)k, dim + 1, (long long)n, (long long)lo, (long long)n);
     tsh_dtype c = tsh_dtype_compute(t->dtype);
     tsh_kargs a = {.i = {0, 0, 0, k, largest}};
     return run_dimwise(TSH_OP_TOPK, t, dim, c, c, t->dtype, &a, k, values, indices);

@@ -44,7 +44,7 @@ tsh_status tsh_max_dim(tsh_tensor *t, int dim, bool keepdim, tsh_tensor **values
 tsh_status tsh_min_dim(tsh_tensor *t, int dim, bool keepdim, tsh_tensor **values,
                        tsh_tensor **indices);
 /* 1-based int64 index of the first max/min; dim < 0: into the flattened
- * tensor (0-dim result). */
+ * tensor (0-dim result, or all dims of size 1 with keepdim). */
 tsh_status tsh_argmax(tsh_tensor *t, int dim, bool keepdim, tsh_tensor **out);
 tsh_status tsh_argmin(tsh_tensor *t, int dim, bool keepdim, tsh_tensor **out);
 

@@ -27,6 +27,26 @@ static void run_rows(void *vctx, int64_t begin, int64_t end)
     }
 }
 
+/* Short rows: a block of rows transposed, then reduced as columns by a
+ * copy of the job that points at the buffer. */
+static void run_short_rows(void *vctx, int64_t begin, int64_t end)
+{
+    const drv *d = vctx;
+    tsh_rjob t = *d->job;
+    size_t es = tsh_dtype_size(t.dt);
+    uint64_t buf[TSH_SHORT_RED * TSH_RED_JB]; /* uint64_t: aligned for every dtype */
+    tsh_rstate st[TSH_RED_JB];
+    t.x = (const char *)buf;
+    t.g.outer = 1;
+    for (int64_t o = begin; o < end; o += TSH_RED_JB) {
+        int64_t w = end - o < TSH_RED_JB ? end - o : TSH_RED_JB;
+        t.g.inner = w;
+        tsh_rows_to_cols(d->job->x + o * t.g.red * (int64_t)es, (char *)buf, w, t.g.red, es);
+        d->job->fn->block(&t, 0, 1, 0, w, 0, t.g.red, st);
+        d->job->fn->finish(d->job, st, o, w);
+    }
+}
+
 static void run_cols(void *vctx, int64_t begin, int64_t end)
 {
     const drv *d = vctx;
@@ -67,7 +87,7 @@ tsh_status tsh_reduce_run(tsh_rjob *job)
         d.chunk = (g.red + nchunk - 1) / nchunk;
         nchunk = (g.red + d.chunk - 1) / d.chunk;
         d.part = malloc(sizeof(tsh_rstate) * (size_t)(nchunk * nout));
-        if (!d.part) return tsh_fail(TSH_ERR_OOM, "%s: out of memory", "reduce");
+        if (!d.part) return tsh_fail(TSH_ERR_OOM, "%s: out of memory", tsh_op_infos[job->op].name);
         tsh_status st = tsh_parallel_for(nchunk, 1, run_split, &d);
         if (st == TSH_OK) {
             for (int64_t c = 1; c < nchunk; c++)
@@ -79,7 +99,8 @@ tsh_status tsh_reduce_run(tsh_rjob *job)
     }
     if (g.inner == 1) {
         int64_t grain = TSH_GRAIN / red;
-        return tsh_parallel_for(g.outer, grain > 0 ? grain : 1, run_rows, &d);
+        bool shrt = g.red > 0 && g.red <= TSH_SHORT_RED && g.outer >= 64;
+        return tsh_parallel_for(g.outer, grain > 0 ? grain : 1, shrt ? run_short_rows : run_rows, &d);
     }
     d.jb = tsh_red_jb(red);
     d.nb = (g.inner + d.jb - 1) / d.jb;
@@ -115,7 +136,7 @@ static void store_out(const tsh_tensor *out, int64_t k, double v, int64_t iv)
 enum { MAP_ID, MAP_ABS, MAP_SQ, MAP_NZ, MAP_POW, MAP_SQDEV };
 
 #define LANES 16
-#define ROW_BLOCK 4096 /* lanes restart per block: error grows with log, not n */
+#define ROW_BLOCK 4096 /* each lane sums at most 256 terms; block totals add in double */
 
 /* acc[0..LANES) += EXPR(v) for v = p[i], i in [0, n); T the element type. */
 #define ROW_ACC(T, src, n, acc, EXPR)                                                   \

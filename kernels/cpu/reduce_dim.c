@@ -262,11 +262,31 @@ static void softmax_cols_f64(const double *x, double *y, int64_t red, int64_t in
             y[r * inner + j] = log_ ? x[r * inner + j] - s[j] : exp(x[r * inner + j] - mx[j]) * s[j];
 }
 
+/* Short rows [o0, o1): blocks of rows transposed, done as columns, and
+ * transposed back. */
+static void softmax_short_rows(tsh_djob *job, int64_t o0, int64_t o1, bool log_, bool f32)
+{
+    int64_t red = job->g.red;
+    size_t es = f32 ? 4 : 8;
+    double bx[TSH_SHORT_RED * TSH_RED_JB], by[TSH_SHORT_RED * TSH_RED_JB];
+    for (int64_t o = o0; o < o1; o += TSH_RED_JB) {
+        int64_t w = o1 - o < TSH_RED_JB ? o1 - o : TSH_RED_JB, off = o * red * (int64_t)es;
+        tsh_rows_to_cols(tsh_data(job->a->in[0]) + off, (char *)bx, w, red, es);
+        if (f32) softmax_cols_f32((const float *)bx, (float *)by, red, w, w, log_);
+        else softmax_cols_f64(bx, by, red, w, w, log_);
+        tsh_cols_to_rows((const char *)by, tsh_data(job->a->out) + off, w, red, es);
+    }
+}
+
 static void softmax_lines(tsh_djob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1)
 {
     const tsh_rgeom g = job->g;
     bool log_ = job->op == TSH_OP_LOG_SOFTMAX, f32 = job->a->in[0]->dtype == TSH_F32;
     size_t es = f32 ? 4 : 8;
+    if (g.inner == 1 && g.red <= TSH_SHORT_RED && o1 - o0 >= 64) {
+        softmax_short_rows(job, o0, o1, log_, f32);
+        return;
+    }
     for (int64_t o = o0; o < o1; o++) {
         int64_t off = (o * g.red * g.inner + j0) * (int64_t)es;
         const char *x = tsh_data(job->a->in[0]) + off;

@@ -101,6 +101,39 @@ static inline float tsh_exp_neg(float x)
     return p * scale * (1.0f - under);
 }
 
+/* Rows this short (inner == 1) are transposed a block at a time into a
+ * small buffer and handed to the column kernels: per-row call overhead would
+ * otherwise cost more than the arithmetic. */
+#define TSH_SHORT_RED 16
+
+/* dst[r * w + k] = src[k * n + r] for k < w rows of n elements of size es. */
+static inline void tsh_rows_to_cols(const char *src, char *dst, int64_t w, int64_t n, size_t es)
+{
+#define TSH_T(T)                                                                     \
+    for (int64_t k = 0; k < w; k++)                                                  \
+        for (int64_t r = 0; r < n; r++) ((T *)dst)[r * w + k] = ((const T *)src)[k * n + r];
+    switch (es) {
+    case 1: TSH_T(uint8_t); break;
+    case 4: TSH_T(uint32_t); break;
+    default: TSH_T(uint64_t); break;
+    }
+#undef TSH_T
+}
+
+/* The inverse: dst[k * n + r] = src[r * w + k]. */
+static inline void tsh_cols_to_rows(const char *src, char *dst, int64_t w, int64_t n, size_t es)
+{
+#define TSH_T(T)                                                                     \
+    for (int64_t k = 0; k < w; k++)                                                  \
+        for (int64_t r = 0; r < n; r++) ((T *)dst)[k * n + r] = ((const T *)src)[r * w + k];
+    switch (es) {
+    case 1: TSH_T(uint8_t); break;
+    case 4: TSH_T(uint32_t); break;
+    default: TSH_T(uint64_t); break;
+    }
+#undef TSH_T
+}
+
 /* Ops along one dim (cumsum, softmax, sort, ...): the driver hands out
  * whole lines. With inner == 1, lines(job, o0, o1, 0, 1) covers rows
  * [o0, o1); else lines(job, o, o + 1, j0, j1) covers the columns [j0, j1)

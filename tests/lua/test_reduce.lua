@@ -152,6 +152,8 @@ test("argmax and argmin", function()
   eq(tensor{2.0, 7.0, 7.0}:argmax():item(), 2)
   eq(tensor{1.0, nan, 3.0}:argmax():item(), 2)        -- NaN wins
   eq(tensor(3):argmax():item(), 1)
+  eq(x:argmax(nil, true):size(), tensor.zeros(1, 1):size())
+  eq(x:argmax({keepdim = true}):item(), 2)
   eq(tensor.argmax(x, 2):dtype(), "int64")
 end)
 
