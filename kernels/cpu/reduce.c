@@ -669,6 +669,30 @@ static bool row_find(tsh_dtype dt, const char *src, int64_t n, bool want_zero)
     return false;
 }
 
+/* Column any/all over rows [r0, r1) of w columns, into st[j].i. */
+TSH_MULTIVERSION
+static void col_anyall(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1,
+                       int64_t w, bool all, tsh_rstate *st)
+{
+    uint8_t acc[TSH_RED_JB];
+    for (int64_t j = 0; j < w; j++) acc[j] = all;
+#define COLNZ(T)                                                                     \
+    for (int64_t r = r0; r < r1; r++) {                                              \
+        const T *p = (const T *)base + r * stride;                                   \
+        if (all) _Pragma("omp simd") for (int64_t j = 0; j < w; j++) acc[j] &= p[j] != 0; \
+        else _Pragma("omp simd") for (int64_t j = 0; j < w; j++) acc[j] |= p[j] != 0;     \
+    }
+    switch (dt) {
+    case TSH_I32: COLNZ(int32_t); break;
+    case TSH_I64: COLNZ(int64_t); break;
+    case TSH_F32: COLNZ(float); break;
+    case TSH_F64: COLNZ(double); break;
+    default: COLNZ(uint8_t); break;
+    }
+#undef COLNZ
+    for (int64_t j = 0; j < w; j++) st[j].i = acc[j];
+}
+
 /* State: i = 1 when the answer is true. mode 0: any, 1: all. */
 static void anyall_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
                          int64_t r0, int64_t r1, tsh_rstate *st)
@@ -679,13 +703,7 @@ static void anyall_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0
             st[o - o0].i = row_find(job->dt, job_at(job, o, r0, 0), r1 - r0, all) != all;
         return;
     }
-    for (int64_t j = 0; j < j1 - j0; j++) {
-        /* a strided column, seen as a run of one element per row */
-        bool found = false;
-        for (int64_t r = r0; r < r1 && !found; r++)
-            found = row_find(job->dt, job_at(job, o0, r, j0 + j), 1, all);
-        st[j].i = found != all;
-    }
+    col_anyall(job->dt, job_at(job, o0, 0, j0), job->g.inner, r0, r1, j1 - j0, all, st);
 }
 
 static void anyall_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)

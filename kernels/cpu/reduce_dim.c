@@ -12,7 +12,7 @@ static void run_lines(void *vctx, int64_t begin, int64_t end)
         return;
     }
     for (int64_t t = begin; t < end; t++) {
-        int64_t jb = tsh_red_jb(job->g.red), o = t / job->nb, j0 = (t % job->nb) * jb;
+        int64_t jb = job->jb, o = t / job->nb, j0 = (t % job->nb) * jb;
         int64_t j1 = j0 + jb < job->g.inner ? j0 + jb : job->g.inner;
         job->lines(job, o, o + 1, j0, j1);
     }
@@ -28,7 +28,8 @@ tsh_status tsh_dim_run(tsh_djob *job)
         grain = TSH_GRAIN / red;
         st = tsh_parallel_for(g.outer, grain > 0 ? grain : 1, run_lines, job);
     } else {
-        int64_t jb = tsh_red_jb(red);
+        int64_t jb = job->one_pass ? TSH_RED_JB : tsh_red_jb(red);
+        job->jb = jb;
         job->nb = (g.inner + jb - 1) / jb;
         grain = TSH_GRAIN / (red * (g.inner < jb ? g.inner : jb));
         st = tsh_parallel_for(g.outer * job->nb, grain > 0 ? grain : 1, run_lines, job);
@@ -138,7 +139,8 @@ static void cum_lines(tsh_djob *job, int64_t o0, int64_t o1, int64_t j0, int64_t
 
 static tsh_status cpu_cumulate(tsh_op op, const tsh_kargs *a)
 {
-    tsh_djob job = {.a = a, .op = op, .g = {a->i[0], a->i[1], a->i[2]}, .lines = cum_lines};
+    tsh_djob job = {.a = a, .op = op, .g = {a->i[0], a->i[1], a->i[2]}, .lines = cum_lines,
+                    .one_pass = true};
     return tsh_dim_run(&job);
 }
 

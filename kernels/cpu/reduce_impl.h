@@ -144,7 +144,8 @@ struct tsh_djob {
     tsh_op op;
     tsh_rgeom g;
     void (*lines)(tsh_djob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1);
-    int64_t nb;
+    bool one_pass; /* reads each line once: full-width column blocks */
+    int64_t nb, jb;
     int failed;
 };
 tsh_status tsh_dim_run(tsh_djob *job);
