@@ -85,7 +85,11 @@ static inline float tsh_exp_neg(float x)
 {
     float under = x < -87.33654f;
     x = x < -87.33654f ? -87.33654f : x;
-    float r = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
+    /* adding 1.5 * 2^23 rounds x * log2(e) to the integer n, which then
+     * sits in the low mantissa bits of t: read it there (no float-to-int
+     * conversion, which NaN would make undefined) */
+    float t = x * 1.44269504088896341f + 12582912.0f;
+    float r = t - 12582912.0f;
     float f = x - r * 0.693359375f;
     f = f - r * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
@@ -95,7 +99,9 @@ static inline float tsh_exp_neg(float x)
     p = p * f + 1.6666665459e-1f;
     p = p * f + 5.0000001201e-1f;
     p = p * f * f + f + 1.0f;
-    uint32_t bits = (uint32_t)((int32_t)r + 127) << 23;
+    uint32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    uint32_t bits = (tb - 0x4B400000u + 127u) << 23; /* 2^n */
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale * (1.0f - under);
