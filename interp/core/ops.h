@@ -67,7 +67,23 @@ typedef enum tsh_op {
     TSH_OP_LOGICAL_NOT,
     TSH_OP_CLAMP,         /* i[0] bit 1: has min f[0], bit 2: has max f[1] */
     /* reductions: in0 contiguous, read as (outer=i[0], red=i[1], inner=i[2]);
-     * out contiguous (outer, inner); out2 int64 1-based indices where asked */
+     * out contiguous (outer, inner); out2 int64 1-based indices where asked.
+     * The front end (interp/core/reduce.c) refines this as follows:
+     * - a 0-dim input arrives as (1, 1, 1); several reduced dims arrive
+     *   permuted to the end and merged into red (inner = 1);
+     * - dtypes: in0 is never float16/bfloat16 (computed as float32). SUM,
+     *   PROD, CUMSUM, CUMPROD: out float with in0 of the same dtype, or out
+     *   integer with in0 bool/integer (accumulate in int64, wrap on store).
+     *   MAX, MIN, SORT, TOPK: out in0's dtype. MEAN, VAR, NORM, LOGSUMEXP,
+     *   SOFTMAX, LOG_SOFTMAX: float32/float64 only, out of in0's dtype.
+     *   ANY, ALL: any in0, out bool or uint8 (torch keeps uint8).
+     * - red may be 0 (sum 0, prod 1, mean/var nan, norm 0, logsumexp -inf,
+     *   any false, all true) except for MAX, MIN, ARGMAX, ARGMIN, which the
+     *   front end refuses; outputs with no elements are never dispatched.
+     * - ties pick the first index; NaN wins max/min/argmax/argmin (first NaN).
+     * - VAR: i[3] 1 gives the standard deviation (sqrt of var); divides by
+     *   max(0, red - correction). NORM: f[0] = p: inf, -inf, 0 (count of
+     *   nonzeros), 1, 2 or any other p. */
     TSH_OP_SUM,
     TSH_OP_MEAN,
     TSH_OP_PROD,
@@ -80,7 +96,9 @@ typedef enum tsh_op {
     TSH_OP_LOGSUMEXP,
     TSH_OP_ANY,           /* out bool */
     TSH_OP_ALL,
-    /* along one dim: in0 and out contiguous (outer, red, inner) */
+    /* along one dim: in0 and out contiguous (outer, red, inner); dtypes as
+     * above. SORT and TOPK are stable (equal values keep index order) and
+     * put NaN above +inf, as torch does; TOPK's out is always sorted. */
     TSH_OP_CUMSUM,
     TSH_OP_CUMPROD,
     TSH_OP_SOFTMAX,
