@@ -202,9 +202,15 @@ static tsh_status run_elementwise(ew_call *c, tsh_tensor *out, tsh_tensor **res)
     return TSH_OK;
 }
 
+/* "add", or "add_" for the in-place form; no formatting on the hot path. */
 static const char *op_name(tsh_op op, bool inplace, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s%s", tsh_op_infos[op].name, inplace ? "_" : "");
+    const char *s = tsh_op_infos[op].name;
+    size_t k = strlen(s);
+    if (!inplace || k + 2 > n) return s;
+    memcpy(buf, s, k);
+    buf[k] = '_';
+    buf[k + 1] = 0;
     return buf;
 }
 
