@@ -372,8 +372,12 @@ tsh_status tsh_clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_tensor
     const char *name = out && out == a ? "clamp_" : "clamp";
     if (!min && !max)
         return tsh_fail(TSH_ERR_ARG, "%s: at least one of min and max must be given", name);
-    if (a->dtype == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool tensors", name);
+    tsh_tensor *ts[3] = {a, min, max};
+    tsh_dtype dt = tsh_result_type(3, ts);
+    /* a bool tensor with integer bounds computes in int64, as in PyTorch */
+    if (dt == TSH_BOOL)
+        return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool results (give integer bounds "
+                        "or convert the tensor)", name);
     if ((min && min->ndim > 0) || (max && max->ndim > 0)) {
         /* tensor bounds: min(max(a, lo), hi), each broadcasting */
         if (!max) return tsh_binary(TSH_OP_MAXIMUM, a, min, NULL, out, res);
@@ -385,8 +389,6 @@ tsh_status tsh_clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_tensor
         return st;
     }
     ew_call c = {.op = TSH_OP_CLAMP, .name = name, .nin = 1, .in = {a}};
-    tsh_tensor *ts[3] = {a, min, max};
-    tsh_dtype dt = tsh_result_type(3, ts);
     c.in_dt = c.kout_dt = tsh_dtype_compute(dt);
     c.res_dt = dt;
     double v;

@@ -122,7 +122,8 @@ static int unary(lua_State *L, tsh_op op, bool inplace)
 static tsh_tensor *clamp_bound(lua_State *L, int idx, tsh_stack_scalar *buf, const char *what)
 {
     if (lua_isnil(L, idx)) return NULL;
-    if (lua_type(L, idx) != LUA_TNUMBER && !tshL_test(L, idx))
+    int ty = lua_type(L, idx);
+    if (ty != LUA_TNUMBER && ty != LUA_TBOOLEAN && !tshL_test(L, idx))
         luaL_error(L, "clamp: %s must be a number, a tensor or nil, got %s", what, luaL_typename(L, idx));
     return operand(L, idx, buf, NULL);
 }
