@@ -145,7 +145,7 @@ tsh_status tsh_fill_(tsh_tensor *t, double v)
     if (!tsh_dtype_is_float(t->dtype)) {
         if (v != v) return tsh_fail(TSH_ERR_ARG, "fill: cannot fill a %s tensor with nan",
                                     tsh_dtype_name(t->dtype));
-        a.i[0] = tsh_load_i64(TSH_F64, &v);
+        a.i[0] = t->dtype == TSH_BOOL ? v != 0 : tsh_load_i64(TSH_F64, &v);
     }
     return tsh_dispatch(TSH_OP_FILL, &a);
 }

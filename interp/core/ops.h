@@ -16,6 +16,8 @@ typedef enum tsh_op {
     TSH_OP_FILL,          /* out <- f[0] (float dtypes) or i[0] (others) */
     TSH_OP_ARANGE,        /* out[k] = f[0] + k*f[1] (float) or i[0] + k*i[1] */
     TSH_OP_LINSPACE,      /* out[k] = f[0] + (f[1]-f[0]) * k/(n-1), symmetric */
+    /* (ARANGE, LINSPACE: out is a fresh contiguous 1-d tensor. LINSPACE with
+     * i[0] = 1 is logspace: out[k] = f[2] ^ (the value above).) */
     /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype */
     TSH_OP_ADD,           /* in0 + f[0]*in1 (alpha; i[0] for integer dtypes) */
     TSH_OP_SUB,           /* in0 - f[0]*in1 (alpha; i[0] for integer dtypes) */
@@ -100,7 +102,10 @@ typedef enum tsh_op {
     TSH_OP_TRIL,          /* out = lower triangle of in0 (last two dims) from diagonal i[0] */
     TSH_OP_TRIU,
     /* random (Philox 4x32-10, key = seed i[0], counter base i[1]) */
-    TSH_OP_RAND_UNIFORM,  /* out in [f[0], f[1]) */
+    /* (out is contiguous; which Philox bits element k uses, and how they
+     * become a value, is defined once in random.h; in0 of BERNOULLI is
+     * contiguous float32/float64 of out's shape.) */
+    TSH_OP_RAND_UNIFORM,  /* out in [f[0], f[1]); i[2]: random bits of a float32 value (0 = 24) */
     TSH_OP_RAND_NORMAL,   /* mean f[0], std f[1] */
     TSH_OP_RANDINT,       /* [i[2], i[3]) */
     TSH_OP_BERNOULLI,     /* out = u < p, p = in0 (if given) or f[0] */

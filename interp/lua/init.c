@@ -18,6 +18,12 @@ int luaopen_tensh(lua_State *L)
     tshL_open_print(L);
     tshL_open_help(L);
     tshL_push_module(L);
+    /* In package.loaded too, so require "tensor" works and luaL_argerror
+     * names functions "tensor.zeros" even when called through pcall. */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "tensor");
+    lua_pop(L, 1);
     lua_setglobal(L, "tensor");
     return 0;
 }

@@ -535,11 +535,16 @@ static int make_filled(lua_State *L, const char *fname, int mode)
 {
     int nd;
     int64_t shape[TSH_MAX_DIMS];
+    if (mode == 3 && (lua_type(L, 1) != LUA_TTABLE || tshL_is_options(L, 1)) && !lua_isinteger(L, 1))
+        return luaL_argerror(L, 1, lua_pushfstring(L, "size table expected, got %s (e.g. tensor.full({2, 3}, 7))",
+                                                   luaL_typename(L, 1)));
+    if (mode == 3 && lua_type(L, 1) != LUA_TTABLE)
+        return luaL_argerror(L, 1, "size must be a table, as in tensor.full({2, 3}, 7)");
     int next = tshL_check_shape(L, 1, &nd, shape);
     lua_Number v = mode == 1 ? 1 : 0;
     int isint = 1, isbool = 0;
     if (mode == 3) { /* full: the value follows the shape */
-        if (lua_isboolean(L, next)) { v = lua_toboolean(L, next); isbool = 1; }
+        if (lua_isboolean(L, next)) { v = lua_toboolean(L, next); isbool = 1; isint = 0; }
         else { v = luaL_checknumber(L, next); isint = lua_isinteger(L, next); }
         next++;
     }

@@ -230,9 +230,10 @@ static int getopt_field(lua_State *L, int idx, const char *key)
 
 tsh_dtype tshL_check_dtype(lua_State *L, int arg)
 {
-    const char *s = lua_tostring(L, arg);
+    /* lua_tostring only on strings: on a number it would convert in place */
+    const char *s = lua_type(L, arg) == LUA_TSTRING ? lua_tostring(L, arg) : NULL;
     tsh_dtype dt;
-    if (lua_type(L, arg) != LUA_TSTRING || !tsh_dtype_from_name(s, &dt))
+    if (!s || !tsh_dtype_from_name(s, &dt))
         luaL_argerror(L, arg, lua_pushfstring(L, "dtype expected (float32, float64, float16, bfloat16, "
                                                  "int64, int32, uint8 or bool), got %s",
                                               lua_type(L, arg) == LUA_TSTRING ? s : luaL_typename(L, arg)));
@@ -241,8 +242,8 @@ tsh_dtype tshL_check_dtype(lua_State *L, int arg)
 
 tsh_device tshL_check_device(lua_State *L, int arg)
 {
-    const char *s = lua_tostring(L, arg);
-    if (lua_type(L, arg) == LUA_TSTRING) {
+    const char *s = lua_type(L, arg) == LUA_TSTRING ? lua_tostring(L, arg) : NULL;
+    if (s) {
         if (strcmp(s, "cpu") == 0) return (tsh_device){TSH_CPU, 0};
         if (strcmp(s, "cuda") == 0) return (tsh_device){TSH_CUDA, 0};
         int n;
@@ -256,7 +257,11 @@ tsh_device tshL_check_device(lua_State *L, int arg)
 tsh_dtype tshL_opt_dtype(lua_State *L, int idx, const char *key, tsh_dtype def)
 {
     if (!getopt_field(L, idx, key)) return def;
-    tsh_dtype dt = tshL_check_dtype(L, lua_gettop(L));
+    tsh_dtype dt;
+    if (lua_type(L, -1) != LUA_TSTRING || !tsh_dtype_from_name(lua_tostring(L, -1), &dt))
+        luaL_error(L, "option '%s': dtype expected (float32, float64, float16, bfloat16, int64, "
+                      "int32, uint8 or bool), got %s", key,
+                   lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1));
     lua_pop(L, 1);
     return dt;
 }
@@ -264,6 +269,9 @@ tsh_dtype tshL_opt_dtype(lua_State *L, int idx, const char *key, tsh_dtype def)
 tsh_device tshL_opt_device(lua_State *L, int idx, const char *key, tsh_device def)
 {
     if (!getopt_field(L, idx, key)) return def;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "option '%s': device expected ('cpu', 'cuda' or 'cuda:N'), got %s", key,
+                   luaL_typename(L, -1));
     tsh_device d = tshL_check_device(L, lua_gettop(L));
     lua_pop(L, 1);
     return d;
@@ -391,7 +399,10 @@ void tshL_register(lua_State *L, const tshL_Reg *regs)
     tshL_push_module(L);
     tshL_push_methods(L);
     for (; regs->name; regs++) {
-        lua_pushcfunction(L, regs->fn);
+        /* A closure, not a light function: one C function registered under
+         * two names (view, view_as) must be two values to carry two helps. */
+        lua_pushstring(L, regs->name);
+        lua_pushcclosure(L, regs->fn, 1);
         if (regs->help) tshL_sethelp(L, -1, regs->help);
         if (regs->where & TSHL_FUNC) {
             lua_pushvalue(L, -1);
