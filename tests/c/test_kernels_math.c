@@ -187,7 +187,7 @@ static void test_binary_op(const binspec *s)
             switch (variant) {
             case 1: { int bnd = broadcast_shape_of(nd, shape, bshape);
                       b = kc_tensor(bnd, bshape, bdt, lb, s->blo, s->bhi); break; }
-            case 2: b = kc_tensor(0, NULL, bdt, KC_CONTIG, s->blo, s->bhi); break;
+            case 2: b = kc_tensor(0, bshape, bdt, KC_CONTIG, s->blo, s->bhi); break;
             case 3: b = wrapped_number(dt, s->blo, s->bhi); break;
             default: b = kc_tensor(nd, shape, bdt, lb, s->blo, s->bhi); break;
             }
@@ -463,10 +463,11 @@ static void test_edges(void)
     }
     /* every pair of the special values, both ways round */
     int64_t sq[2] = {6, 6};
-    tsh_tensor *rows, *cols;
-    tsh_view(f, 2, (int64_t[]){6, 1}, &cols);
-    tsh_expand(cols, 2, sq, &rows);
+    tsh_tensor *col, *rows, *cols;
+    tsh_view(f, 2, (int64_t[]){6, 1}, &col);
+    tsh_expand(col, 2, sq, &rows);
     tsh_transpose(rows, 0, 1, &cols);
+    tsh_tensor_release(col);
     for (size_t i = 0; i < sizeof binspecs / sizeof binspecs[0]; i++) {
         bin_call c = {binspecs[i].op, rows, cols, NULL, NULL};
         char what[64];
