@@ -20,29 +20,33 @@ typedef struct bin_ctx {
 } bin_ctx;
 
 /* One pass over n elements computing EXPR from `a` and `b` of type T. The
- * contiguous and scalar forms carry `omp simd`: the output may be the same
- * array as an input (in-place ops), which is no loop-carried dependence. */
-#define BIN_LOOP(T, EXPR)                                                          \
+ * contiguous and scalar forms carry `omp simd` (SIMD): the output may be the
+ * same array as an input (in-place ops), which is no loop-carried
+ * dependence. Integer division, which records a zero divisor in a shared
+ * flag, passes NOSIMD instead. */
+#define SIMD _Pragma("omp simd")
+#define NOSIMD
+#define BIN_LOOP_(T, EXPR, VEC)                                                    \
     do {                                                                           \
         const int64_t es = sizeof(T);                                              \
         if (s[0] == es && s[1] == es && s[2] == es) {                              \
             T *o = (T *)p[0];                                                      \
             const T *x = (const T *)p[1], *y = (const T *)p[2];                    \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                  \
+            VEC for (int64_t i = 0; i < n; i++) {                                  \
                 T a = x[i], b = y[i];                                              \
                 o[i] = (T)(EXPR);                                                  \
             }                                                                      \
         } else if (s[0] == es && s[1] == es && s[2] == 0) {                        \
             T *o = (T *)p[0];                                                      \
             const T *x = (const T *)p[1], b = *(const T *)p[2];                    \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                  \
+            VEC for (int64_t i = 0; i < n; i++) {                                  \
                 T a = x[i];                                                        \
                 o[i] = (T)(EXPR);                                                  \
             }                                                                      \
         } else if (s[0] == es && s[1] == 0 && s[2] == es) {                        \
             T *o = (T *)p[0];                                                      \
             const T a = *(const T *)p[1], *y = (const T *)p[2];                    \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                  \
+            VEC for (int64_t i = 0; i < n; i++) {                                  \
                 T b = y[i];                                                        \
                 o[i] = (T)(EXPR);                                                  \
             }                                                                      \
@@ -53,6 +57,7 @@ typedef struct bin_ctx {
             }                                                                      \
         }                                                                          \
     } while (0)
+#define BIN_LOOP(T, EXPR) BIN_LOOP_(T, EXPR, SIMD)
 
 /* PyTorch's floor division for floats, which stays exact where floor(a / b)
  * would round across an integer. */
@@ -117,9 +122,9 @@ static inline double remainder_f64(double a, double b)
         case TSH_OP_ADD: if (al == 1) BIN_LOOP(T, (U)a + (U)b); else BIN_LOOP(T, (U)a + al * (U)b); break; \
         case TSH_OP_SUB: if (al == 1) BIN_LOOP(T, (U)a - (U)b); else BIN_LOOP(T, (U)a - al * (U)b); break; \
         case TSH_OP_MUL: BIN_LOOP(T, (U)a * (U)b); break;                          \
-        case TSH_OP_FLOOR_DIVIDE: BIN_LOOP(T, tsh_floordiv_i64(a, b, &zero)); break; \
-        case TSH_OP_REMAINDER: BIN_LOOP(T, tsh_remainder_i64(a, b, &zero)); break; \
-        case TSH_OP_FMOD: BIN_LOOP(T, tsh_fmod_i64(a, b, &zero)); break;           \
+        case TSH_OP_FLOOR_DIVIDE: BIN_LOOP_(T, tsh_floordiv_i64(a, b, &zero), NOSIMD); break; \
+        case TSH_OP_REMAINDER: BIN_LOOP_(T, tsh_remainder_i64(a, b, &zero), NOSIMD); break; \
+        case TSH_OP_FMOD: BIN_LOOP_(T, tsh_fmod_i64(a, b, &zero), NOSIMD); break;           \
         case TSH_OP_POW: BIN_LOOP(T, tsh_pow_i64(a, b)); break;                    \
         case TSH_OP_MAXIMUM: BIN_LOOP(T, a > b ? a : b); break;                    \
         case TSH_OP_MINIMUM: BIN_LOOP(T, a < b ? a : b); break;                    \
