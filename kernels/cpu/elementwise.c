@@ -6,6 +6,11 @@
  * loops below have contiguous and broadcast-scalar forms that vectorise.
  * Integer arithmetic goes through unsigned types: it wraps as PyTorch's does,
  * without the undefined behaviour of signed overflow. */
+
+/* No FP exception flags are read here; without trapping math GCC may turn
+ * guarded selects (maximum's NaN test) into blends. See elementwise_unary.c. */
+#pragma GCC optimize("no-trapping-math")
+
 #include <tgmath.h>
 
 #include "elementwise.h"
@@ -94,6 +99,10 @@ static inline double remainder_f64(double a, double b)
     return m != 0 && ((b < 0) != (m < 0)) ? m + b : m;
 }
 
+/* maximum and minimum with NaN from either side, as two plain selects. */
+#define MAX_EXPR(T) ({ T m_ = a > b ? a : b; a != a ? a : m_; })
+#define MIN_EXPR(T) ({ T m_ = a < b ? a : b; a != a ? a : m_; })
+
 /* The op switch for one float type; `al` is alpha in that type. */
 #define FLOAT_OPS(T, SFX)                                                     \
     do {                                                                           \
@@ -107,8 +116,8 @@ static inline double remainder_f64(double a, double b)
         case TSH_OP_REMAINDER: BIN_LOOP(T, remainder_##SFX(a, b)); break;              \
         case TSH_OP_FMOD: BIN_LOOP(T, fmod(a, b)); break;                          \
         case TSH_OP_POW: BIN_LOOP(T, pow(a, b)); break;                            \
-        case TSH_OP_MAXIMUM: BIN_LOOP(T, a != a ? a : a > b ? a : b); break;       \
-        case TSH_OP_MINIMUM: BIN_LOOP(T, a != a ? a : a < b ? a : b); break;       \
+        case TSH_OP_MAXIMUM: BIN_LOOP(T, MAX_EXPR(T)); break;                        \
+        case TSH_OP_MINIMUM: BIN_LOOP(T, MIN_EXPR(T)); break;                        \
         case TSH_OP_ATAN2: BIN_LOOP(T, atan2(a, b)); break;                        \
         default: break;                                                            \
         }                                                                          \
