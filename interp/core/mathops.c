@@ -52,7 +52,10 @@ bool tsh_can_cast(tsh_dtype from, tsh_dtype to)
     return true;
 }
 
-/* ---- operands: cast if needed, then a broadcast view in caller memory ---- */
+/* ---- operands: cast if needed, then a broadcast view in caller memory ----
+ * A Lua number reaches the kernel as a 0-dim CPU tensor broadcast with
+ * stride 0, whatever the output's device: a device backend reads that one
+ * value from host memory (tsh_check_same_device lets wrapped numbers mix). */
 
 typedef struct operand {
     tsh_tensor view;        /* what the kernel reads */

@@ -1,4 +1,4 @@
-/* mf_math.c: Lua bindings for elementwise math: tensor.add(a, b) and
+/* l_math.c: Lua bindings for elementwise math: tensor.add(a, b) and
  * a:add(b) for every binary, comparison, logical and unary op, their
  * in-place forms (a:add_(b)), clamp, and the Tensor operators + - * / // % ^
  * and unary minus. Argument checking and options live here; dtype rules
@@ -144,6 +144,9 @@ static int clamp(lua_State *L, int which, bool inplace)
         lo = clamp_bound(L, 3, &smin, "min");
         hi = clamp_bound(L, 4, &smax, "max");
     } else if (which == 0) {
+        if (lua_gettop(L) > 3)
+            return luaL_error(L, "clamp: expected at most two bounds (min, max), got %d arguments",
+                              lua_gettop(L) - 1);
         lua_settop(L, 3);
         lo = clamp_bound(L, 2, &smin, "min");
         hi = clamp_bound(L, 3, &smax, "max");
