@@ -20,7 +20,7 @@ typedef enum tsh_op {
      * i[0] = 1 is logspace: out[k] = f[2] ^ (the value above).) */
     /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype */
     TSH_OP_ADD,           /* in0 + f[0]*in1 (alpha; i[0] for integer dtypes) */
-    TSH_OP_SUB,
+    TSH_OP_SUB,           /* in0 - f[0]*in1 (alpha; i[0] for integer dtypes) */
     TSH_OP_MUL,
     TSH_OP_DIV,           /* true division: float dtypes only */
     TSH_OP_FLOOR_DIVIDE,
@@ -56,16 +56,17 @@ typedef enum tsh_op {
     TSH_OP_TANH,
     TSH_OP_SIGMOID,
     TSH_OP_RELU,
-    TSH_OP_GELU,          /* exact (erf) form, as torch's default */
+    TSH_OP_GELU,          /* exact (erf) form, as torch's default; i[0] = 1: tanh form */
     TSH_OP_SILU,
     TSH_OP_FLOOR,
     TSH_OP_CEIL,
-    TSH_OP_ROUND,         /* half to even, as torch.round */
+    TSH_OP_ROUND,         /* half to even, as torch.round; i[0] = decimals (floats) */
     TSH_OP_TRUNC,
     TSH_OP_RECIPROCAL,
     TSH_OP_SQUARE,
     TSH_OP_LOGICAL_NOT,
-    TSH_OP_CLAMP,         /* i[0] bit 1: has min f[0], bit 2: has max f[1] */
+    TSH_OP_CLAMP,         /* i[0] bit 1: has min f[0], bit 2: has max f[1]; the same
+                           * bounds as integers in i[1], i[2] (exact past 2^53) */
     /* reductions: in0 contiguous, read as (outer=i[0], red=i[1], inner=i[2]);
      * out contiguous (outer, inner); out2 int64 1-based indices where asked.
      * The front end (interp/core/reduce.c) refines this as follows:
