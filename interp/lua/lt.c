@@ -10,10 +10,29 @@
 #define REG_HELP "tensh.help"
 #define GC_STEP_BYTES ((int64_t)1 << 20)
 
+/* The Tensor metatable, kept under an integer key: a lookup by name costs
+ * a string compare on every call, and this runs twice per tiny op. */
+static int mt_ref = LUA_NOREF;
+
+static void push_metatable(lua_State *L)
+{
+    if (mt_ref == LUA_NOREF) {
+        luaL_getmetatable(L, TSHL_TENSOR);
+        lua_pushvalue(L, -1);
+        mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        return;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, mt_ref);
+}
+
 tsh_tensor *tshL_test(lua_State *L, int idx)
 {
-    tsh_tensor **p = luaL_testudata(L, idx, TSHL_TENSOR);
-    return p ? *p : NULL;
+    void *p = lua_touserdata(L, idx);
+    if (!p || !lua_getmetatable(L, idx)) return NULL;
+    push_metatable(L);
+    int ok = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return ok ? *(tsh_tensor **)p : NULL;
 }
 
 tsh_tensor *tshL_check(lua_State *L, int idx)
@@ -64,9 +83,10 @@ void tshL_push(lua_State *L, tsh_tensor *t)
         lua_pushnil(L);
         return;
     }
-    tsh_tensor **p = lua_newuserdatauv(L, sizeof *p, 1);
+    tsh_tensor **p = lua_newuserdatauv(L, sizeof *p, 0);
     *p = t;
-    luaL_setmetatable(L, TSHL_TENSOR);
+    push_metatable(L);
+    lua_setmetatable(L, -2);
     account(L);
 }
 
