@@ -36,7 +36,8 @@ typedef enum tsh_file_format {
 
 /* The format a file name implies: .npy, .npz, else safetensors. */
 tsh_file_format tsh_format_from_path(const char *path);
-/* The format a file's first bytes show (AUTO when unknown or unreadable). */
+/* The format a file's first bytes show: NPY or NPZ by their magic, else
+ * AUTO (safetensors has no magic number). */
 tsh_file_format tsh_format_sniff(const char *path);
 
 /* safetensors: every tensor of the list, with its metadata, in list order. */

@@ -21,7 +21,10 @@ static void fail(parser *ps, const char *what)
 {
     if (ps->failed) return;
     ps->failed = true;
-    snprintf(ps->err, ps->errlen, "%s at byte %ld", what, (long)(ps->p - ps->start));
+    if (ps->p >= ps->end)
+        snprintf(ps->err, ps->errlen, "unexpected end (%s) at byte %ld", what, (long)(ps->p - ps->start));
+    else
+        snprintf(ps->err, ps->errlen, "%s at byte %ld", what, (long)(ps->p - ps->start));
 }
 
 static void skip_ws(parser *ps)

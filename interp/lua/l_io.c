@@ -209,12 +209,7 @@ static int l_load(lua_State *L)
     tshL_check_options(L, 2, "tensor.load", load_opts);
     tsh_file_format fmt = check_format(L, 2, "tensor.load", TSH_FMT_AUTO);
     if (fmt == TSH_FMT_AUTO) fmt = tsh_format_sniff(path);
-    if (fmt == TSH_FMT_AUTO) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return luaL_error(L, "tensor.load: cannot open '%s'", path);
-        fclose(f);
-        return luaL_error(L, "tensor.load: '%s' is too short to be a safetensors, .npy or .npz file", path);
-    }
+    if (fmt == TSH_FMT_AUTO) fmt = tsh_format_from_path(path);
     tsh_status st;
     if (fmt == TSH_FMT_NPY) {
         tsh_tensor *t = NULL;
