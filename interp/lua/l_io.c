@@ -49,6 +49,7 @@ static void sort_list(tsh_tensor_list *l)
     char **names = l->names;
     tsh_tensor **ts = l->ts;
     int n = l->n;
+    if (n < 2) return;
     char **sorted = malloc((size_t)(n ? n : 1) * sizeof *sorted);
     tsh_tensor **sts = malloc((size_t)(n ? n : 1) * sizeof *sts);
     if (!sorted || !sts) { free(sorted); free(sts); return; } /* unsorted is still correct */
@@ -71,9 +72,11 @@ static void check_dict(lua_State *L, int idx)
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         if (lua_type(L, -2) != LUA_TSTRING) {
+            const char *ty = luaL_typename(L, -2);
             lua_pushvalue(L, -2);
+            const char *k = luaL_tolstring(L, -1, NULL);
             luaL_error(L, "tensor.save: key %s is a %s; tables of tensors need string keys (like '0.weight')",
-                       luaL_tolstring(L, -1, NULL), luaL_typename(L, -3));
+                       k, ty);
         }
         if (!tshL_test(L, -1))
             luaL_error(L, "tensor.save: value at key '%s' is a %s, expected a tensor%s", lua_tostring(L, -2),
@@ -155,7 +158,7 @@ static int l_save(lua_State *L)
     if (fmt != TSH_FMT_SAFETENSORS && has_meta)
         return luaL_error(L, "tensor.save: metadata is kept only by safetensors files");
     if (fmt == TSH_FMT_NPY) {
-        TSHL_TRY(L, tsh_save_npy(path, tshL_test(L, 2)));
+        if (tsh_save_npy(path, tshL_test(L, 2)) != TSH_OK) return luaL_error(L, "tensor.%s", tsh_errmsg());
         return 0;
     }
     tsh_tensor_list l;
