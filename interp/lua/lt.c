@@ -33,12 +33,25 @@ void tshL_reclaim(lua_State *L)
 }
 
 /* Tells the collector about tensor memory it cannot see, the way Torch7's
- * heap tracking did: a step of GC work per MiB of new tensor storage. */
+ * heap tracking did: a step of GC work per MiB of new tensor storage.
+ * In generational mode a step is a minor collection, which never frees a
+ * tensor that has grown old (one held across two steps, such as the previous
+ * `c` in `c = a + b`, still in its register while __add runs); so once the
+ * new tensor bytes since the last full collection pass what was live after
+ * it (and at least FULL_GC_MIN_BYTES), run a full one. */
+#define FULL_GC_MIN_BYTES ((int64_t)256 << 20)
 static void account(lua_State *L)
 {
-    static int64_t pending;
-    pending += tsh_take_new_bytes();
-    if (pending >= GC_STEP_BYTES) {
+    static int64_t pending, since_full, full_at = FULL_GC_MIN_BYTES;
+    int64_t fresh = tsh_take_new_bytes();
+    pending += fresh;
+    since_full += fresh;
+    if (since_full >= full_at) {
+        pending = since_full = 0;
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        int64_t live = tsh_host_mem_stats().allocated;
+        full_at = live > FULL_GC_MIN_BYTES ? live : FULL_GC_MIN_BYTES;
+    } else if (pending >= GC_STEP_BYTES) {
         int kb = (int)(pending >> 10);
         pending = 0;
         lua_gc(L, LUA_GCSTEP, kb);
