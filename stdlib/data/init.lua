@@ -285,4 +285,19 @@ DataLoader.__call = DataLoader.iter
 data.DataLoader_mt = DataLoader
 data.Generator_mt = Generator
 
+-- help(): first line the call, then what it does, then an example.
+local help = tensor.sethelp
+help(data, "data: datasets and the DataLoader (docs/data.md).\n" ..
+  "  data.TensorDataset(x, y, ...), data.DataLoader(ds, {...}), data.Generator(seed), data.transforms")
+help(data.TensorDataset, "data.TensorDataset(x, y, ...) -> dataset\n" ..
+  "Samples are the rows (dim 1) of tensors that share their first size; #ds, ds:get(i) -> x_i, y_i, ds[i] -> {x_i, y_i}.\n" ..
+  "  local ds = data.TensorDataset(tensor.randn(100, 3), tensor.arange(1, 101))")
+help(data.DataLoader, "data.DataLoader(ds, {batch_size=1, shuffle=false, drop_last=false, seed=, generator=, transform=, target_transform=})\n" ..
+  "Batches of a dataset, made in C for datasets of tensors; reshuffled every epoch; #loader is the batch count.\n" ..
+  "Iterate with `for x, y in loader:iter() do` (or `loader()`).\n" ..
+  "  for x, y in data.DataLoader(ds, {batch_size = 64, shuffle = true}):iter() do ... end")
+help(data.Generator, "data.Generator(seed) -> generator\n" ..
+  "A shuffling stream of its own for DataLoader{generator=}; gen:manual_seed(n) restarts it.\n" ..
+  "  local loader = data.DataLoader(ds, {shuffle = true, generator = data.Generator(0)})")
+
 return data

@@ -144,4 +144,18 @@ function Transform:apply(x)
   return x
 end
 
+local help = tensor.sethelp
+help(M, "transforms: ToTensor, Normalize, Compose, Lambda; folded into DataLoader batches (docs/data.md).")
+help(M.ToTensor, "transforms.ToTensor() -> transform\nuint8 images to float32 in [0, 1] (x / 255); other dtypes to float32 unscaled.\n" ..
+  "  transforms.ToTensor()(tensor({0, 255}, {dtype = 'uint8'}))  --> {0, 1}")
+help(M.Normalize, "transforms.Normalize(mean, std) -> transform\n(x - mean) / std; tables give one value per channel (dim -3).\n" ..
+  "  transforms.Normalize(0.2860, 0.3530)")
+help(M.Compose, "transforms.Compose{t1, t2, ...} -> transform\nThe transforms in order.\n" ..
+  "  transforms.Compose{transforms.ToTensor(), transforms.Normalize(0.5, 0.5)}")
+help(M.Lambda, "transforms.Lambda(fn) -> transform\nAny function of the batch tensor, run once per batch.\n" ..
+  "  transforms.Lambda(function(x) return x:view(x:size(1), -1) end)")
+help(M.plan, "transforms.plan(t, dtype) -> take_rows options or nil, rest\n" ..
+  "The leading ToTensor/Normalize steps of t folded into {dtype=, scale=, shift=} for inputs of dtype.\n" ..
+  "  transforms.plan(transforms.ToTensor(), 'uint8')  --> {dtype = 'float32', scale = 1/255, shift = 0}, {}")
+
 return M

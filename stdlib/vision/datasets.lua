@@ -137,4 +137,14 @@ function M.FashionMNIST(opts) return load("FashionMNIST", opts) end
 function M.MNIST(opts) return load("MNIST", opts) end
 
 M.DEFAULT_ROOT = DEFAULT_ROOT
+
+local help = tensor.sethelp
+help(M, "vision.datasets: FashionMNIST and MNIST from local IDX files (docs/data.md).")
+help(M.FashionMNIST, "vision.datasets.FashionMNIST{root=, train=true} -> dataset\n" ..
+  "Fashion-MNIST from Debian's dataset-fashion-mnist: ds.data uint8 N x 1 x 28 x 28, ds.targets int64 1..10,\n" ..
+  "ds.classes; #ds, ds:get(i) -> image, label. Batch it with data.DataLoader.\n" ..
+  "  local train = vision.datasets.FashionMNIST{}")
+help(M.MNIST, "vision.datasets.MNIST{root=, train=true} -> dataset\n" ..
+  "MNIST from a directory of IDX files (Debian has no package), laid out like FashionMNIST.\n" ..
+  "  local train = vision.datasets.MNIST{root = '/data/mnist'}")
 return M

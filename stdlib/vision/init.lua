@@ -19,4 +19,5 @@ elseif not tostring(grid):find("module 'vision.grid' not found", 1, true) then
   error(grid, 0)
 end
 
+tensor.sethelp(vision, "vision: data sets (vision.datasets), transforms (vision.transforms) and image helpers.")
 return vision
