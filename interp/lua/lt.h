@@ -92,6 +92,7 @@ void tshL_open_linalg(lua_State *L);   /* l_linalg.c: matmul family, shape ops *
 void tshL_open_index(lua_State *L);    /* l_index.c: indexing and selection */
 void tshL_open_print(lua_State *L);    /* l_print.c: printing and printoptions */
 void tshL_open_help(lua_State *L);     /* help.c: the global help() */
+void tshL_open_io(lua_State *L);       /* l_io.c: save, load, read_idx, take_rows */
 /* t[k] and t[k] = v for non-string keys (l_index.c). */
 int tshL_index_get(lua_State *L);
 int tshL_index_set(lua_State *L);
