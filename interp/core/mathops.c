@@ -7,6 +7,9 @@
  * 0-dim CPU operands (Lua numbers) are converted in place. */
 #include "mathops.h"
 
+#include "autograd.h"
+#include "grad_math.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -278,7 +281,17 @@ tsh_status tsh_binary(tsh_op op, tsh_tensor *a, tsh_tensor *b, const tsh_scalar 
     if (alpha && op != TSH_OP_ADD && op != TSH_OP_SUB)
         return tsh_fail(TSH_ERR_ARG, "%s: alpha is only for add and sub", c.name);
     TSH_TRY(binary_types(&c, alpha));
-    return run_elementwise(&c, out, res);
+    bool ag = kind == TSH_KIND_BINARY && tsh_ag_needed(2, c.in);
+    if (!ag) return run_elementwise(&c, out, res);
+    if (out)
+        return tsh_fail(TSH_ERR_NOTIMPL, "%s: in-place ops on tensors that require grad are not "
+                        "supported yet", c.name);
+    tsh_tensor *r = NULL;
+    TSH_TRY(run_elementwise(&c, NULL, &r));
+    tsh_status st = tsh_grad_binary(op, a, b, alpha, r);
+    if (st != TSH_OK || !res) tsh_tensor_release(r);
+    else *res = r;
+    return st;
 }
 
 tsh_status tsh_div_mode(tsh_tensor *a, tsh_tensor *b, const char *mode, tsh_tensor *out,

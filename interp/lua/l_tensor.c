@@ -30,6 +30,7 @@ static int t_index(lua_State *L)
             lua_pushinteger(L, t->ndim);
             return 1;
         }
+        if (tshL_autograd_get(L, t, k)) return 1;
         return luaL_error(L, "Tensor has no method or field '%s'", k);
     }
     return tshL_index_get(L);
@@ -37,8 +38,11 @@ static int t_index(lua_State *L)
 
 static int t_newindex(lua_State *L)
 {
-    if (lua_type(L, 2) == LUA_TSTRING)
-        return luaL_error(L, "cannot set field '%s' on a Tensor", lua_tostring(L, 2));
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        if (tshL_autograd_set(L, tshL_check(L, 1), lua_tostring(L, 2))) return 0;
+        return luaL_error(L, "cannot set field '%s' on a Tensor (settable: grad, requires_grad)",
+                          lua_tostring(L, 2));
+    }
     return tshL_index_set(L);
 }
 
@@ -499,6 +503,7 @@ static int tensor_from(lua_State *L)
         else
             TSHL_TRY(L, tsh_scalar_f64(lua_tonumber(L, 1), dt, false, &t));
         tshL_push(L, t);
+        tshL_apply_requires_grad(L, opt, t);
         return 1;
     }
     tsh_tensor *src = tshL_test(L, 1);
@@ -508,6 +513,7 @@ static int tensor_from(lua_State *L)
         tsh_status st = tsh_copy_(t, src);
         if (st != TSH_OK) { tsh_tensor_release(t); return tshL_error(L); }
         tshL_push(L, t);
+        tshL_apply_requires_grad(L, opt, t);
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -521,6 +527,7 @@ static int tensor_from(lua_State *L)
     tshL_push(L, t); /* owned by Lua now, so a raise below does not leak */
     int64_t pos = 0;
     if (tsh_numel(t) > 0) fill_table(L, 1, 0, t, &pos, 1);
+    tshL_apply_requires_grad(L, opt, t);
     return 1;
 }
 
@@ -562,6 +569,7 @@ static int make_filled(lua_State *L, const char *fname, int mode)
         if (mode == 3 && isint && !tsh_dtype_is_float(dt)) TSHL_TRY(L, tsh_fill_int_(t, luaL_checkinteger(L, next - 1)));
         else TSHL_TRY(L, tsh_fill_(t, v));
     }
+    tshL_apply_requires_grad(L, next, t);
     return 1;
 }
 
@@ -583,6 +591,7 @@ static int make_like(lua_State *L, const char *fname, int mode)
         if (mode == 3 && lua_isinteger(L, 2) && !tsh_dtype_is_float(dt)) TSHL_TRY(L, tsh_fill_int_(t, lua_tointeger(L, 2)));
         else TSHL_TRY(L, tsh_fill_(t, v));
     }
+    tshL_apply_requires_grad(L, opt, t);
     return 1;
 }
 
