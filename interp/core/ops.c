@@ -96,6 +96,19 @@ const tsh_op_info tsh_op_infos[] = {
     [TSH_OP_RAND_NORMAL] = {"randn", X, true},
     [TSH_OP_RANDINT] = {"randint", X, false},
     [TSH_OP_BERNOULLI] = {"bernoulli", X, false},
+    [TSH_OP_CONV2D] = {"conv2d", M, false},
+    [TSH_OP_CONV2D_BWD_DATA] = {"conv2d_backward_data", M, false},
+    [TSH_OP_CONV2D_BWD_WEIGHT] = {"conv2d_backward_weight", M, false},
+    [TSH_OP_MAX_POOL2D] = {"max_pool2d", M, false},
+    [TSH_OP_MAX_POOL2D_BWD] = {"max_pool2d_backward", M, false},
+    [TSH_OP_AVG_POOL2D] = {"avg_pool2d", M, false},
+    [TSH_OP_AVG_POOL2D_BWD] = {"avg_pool2d_backward", M, false},
+    [TSH_OP_ADAPTIVE_AVG_POOL2D] = {"adaptive_avg_pool2d", M, false},
+    [TSH_OP_ADAPTIVE_AVG_POOL2D_BWD] = {"adaptive_avg_pool2d_backward", M, false},
+    [TSH_OP_CROSS_ENTROPY] = {"cross_entropy", M, false},
+    [TSH_OP_CROSS_ENTROPY_BWD] = {"cross_entropy_backward", M, false},
+    [TSH_OP_NLL_LOSS] = {"nll_loss", M, false},
+    [TSH_OP_NLL_LOSS_BWD] = {"nll_loss_backward", M, false},
 };
 
 /* Designated initializers leave a forgotten op zeroed; the size check catches

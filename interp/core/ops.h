@@ -140,6 +140,42 @@ typedef enum tsh_op {
     TSH_OP_RAND_NORMAL,   /* mean f[0], std f[1] */
     TSH_OP_RANDINT,       /* [i[2], i[3]) */
     TSH_OP_BERNOULLI,     /* out = u < p, p = in0 (if given) or f[0] */
+    /* neural-network functions (front end: interp/core/nn*.c). float32 and
+     * float64 only (float16/bfloat16 are computed as float32 by the front end).
+     * 2-d windows (conv, pooling): every tensor contiguous NCHW, 4-d (an
+     * unbatched CHW input arrives as N = 1); output sizes are out's shape
+     * (the front end computed them, ceil_mode included). Window parameters
+     * are (h, w) pairs packed into one int64 by tsh_hw_pack: i[0] stride,
+     * i[1] padding, i[2] dilation, i[3] kernel size (pools; a convolution
+     * reads its kernel off the weight and has groups in i[3]). */
+    TSH_OP_CONV2D,        /* out (N,Cout,OH,OW) = in0 x (N,Cin,H,W) (*) in1 w (Cout,Cin/groups,KH,KW)
+                             + in2 bias (Cout) or NULL; cross-correlation, zero padding */
+    TSH_OP_CONV2D_BWD_DATA,   /* out dx (N,Cin,H,W) from in0 dy (N,Cout,OH,OW) and in1 w */
+    TSH_OP_CONV2D_BWD_WEIGHT, /* out dw (w's shape) from in0 dy and in1 x; out2 dbias (Cout):
+                                 dy summed over N, OH, OW, or NULL */
+    TSH_OP_MAX_POOL2D,    /* out (N,C,OH,OW) window maxima, padding never wins; out2 int64
+                             1-based position of the max in its input plane (h*W + w + 1) or
+                             NULL; ties pick the first, NaN wins (the first NaN) */
+    TSH_OP_MAX_POOL2D_BWD,/* out dx (N,C,H,W) = in0 dy (N,C,OH,OW) added at in1's positions */
+    TSH_OP_AVG_POOL2D,    /* i[4] = 1: count_include_pad. Divisor: the window clipped to the
+                             padded input (include) or to the input (exclude), as torch */
+    TSH_OP_AVG_POOL2D_BWD,    /* out dx (N,C,H,W) from in0 dy; i[] as AVG_POOL2D */
+    TSH_OP_ADAPTIVE_AVG_POOL2D, /* out (N,C,OH,OW): rows [floor(o*H/OH), ceil((o+1)*H/OH)),
+                                   columns the same, averaged */
+    TSH_OP_ADAPTIVE_AVG_POOL2D_BWD, /* out dx (N,C,H,W) from in0 dy (N,C,OH,OW) */
+    /* classification losses: in0 3-d (outer, C, inner) contiguous; in1 the
+     * target: int64 (outer, inner) contiguous class indices, 1-based, each in
+     * 1..C or equal to i[0] = ignore_index (the front end checked), or (cross
+     * entropy only) probabilities of in0's shape and dtype; in2 class weights
+     * (C) of in0's dtype or NULL. out (outer, inner) the loss of each sample;
+     * out2 (index targets) the weight each sample has in a mean: weight[t]
+     * (1 without weights), 0 where ignored. f[0] = label_smoothing. A
+     * backward op writes out (outer, C, inner) = d loss[n,k] / d in0[n,:,k],
+     * each sample's gradient of its own loss, not scaled by an output grad. */
+    TSH_OP_CROSS_ENTROPY, /* log_softmax over C and nll, fused (label smoothing as torch) */
+    TSH_OP_CROSS_ENTROPY_BWD, /* softmax - target distribution, weighted */
+    TSH_OP_NLL_LOSS,      /* in0 holds log-probabilities: loss = -weight[t] * in0[n,t,k] */
+    TSH_OP_NLL_LOSS_BWD,  /* -weight[t] at the target class, 0 elsewhere; in0 unused */
     TSH_OP_COUNT
 } tsh_op;
 
@@ -172,5 +208,15 @@ typedef struct tsh_kargs {
 } tsh_kargs;
 
 typedef tsh_status (*tsh_kernel_fn)(tsh_op op, const tsh_kargs *a);
+
+/* Packs an (h, w) pair of window parameters into one kernel argument (see
+ * the 2-d window ops above); both are in [0, 2^31), which the front end
+ * checks. */
+static inline int64_t tsh_hw_pack(int64_t h, int64_t w)
+{
+    return (int64_t)(((uint64_t)h << 32) | (uint64_t)(uint32_t)w);
+}
+static inline int64_t tsh_hw_h(int64_t v) { return (int64_t)((uint64_t)v >> 32); }
+static inline int64_t tsh_hw_w(int64_t v) { return (int64_t)(uint32_t)v; }
 
 #endif
