@@ -20,6 +20,9 @@ BUILD_PKGS=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libreadline-de
 # zlib reads .npz and gzipped IDX files; Fashion-MNIST is the built-in data
 # set (the DataLoader tests and the training script read it).
 BUILD_PKGS+=(zlib1g-dev dataset-fashion-mnist)
+# oneDNN runs float32 convolutions (optional to the build, which falls back
+# to im2col + GEMM without it, but several times faster).
+BUILD_PKGS+=(libdnnl-dev)
 BENCH_PKGS=(python3 python3-torch hyperfine)
 
 bench=0
