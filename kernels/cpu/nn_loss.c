@@ -1,0 +1,120 @@
+/* cpu/nn_loss.c: the fused classification losses: cross entropy (log_softmax
+ * and nll in one pass over each sample's classes) and nll_loss, forward and
+ * backward. Samples run in parallel; each reads its C logits (contiguous
+ * when inner == 1, else strided by inner), accumulating in double. The
+ * backward of cross entropy is softmax minus the target distribution,
+ * weighted, written in one pass. Not here: target checks (front end). */
+#include <math.h>
+
+#include "iter.h"
+#include "nn.h"
+
+typedef struct {
+    const tsh_kargs *a;
+    bool softmax, bwd, index;
+    int64_t C, K;
+    double eps, wsum; /* label smoothing; sum of the class weights (C without) */
+} loss_ctx;
+
+static double weight_at(const tsh_tensor *w, int64_t c)
+{
+    if (!w) return 1.0;
+    return w->dtype == TSH_F32 ? ((const float *)tsh_data(w))[c] : ((const double *)tsh_data(w))[c];
+}
+
+/* One sample: x (C values, stride K) -> its loss, or its gradient row g.
+ * coef_c, the factor of -logp[c] in the loss, is (1-eps)*w[t]*[c == t] +
+ * eps/C*w[c] for a class index t, and w[c]*((1-eps)*q[c] + eps/C) for
+ * probabilities q (see ref/nn.c); the gradient is p*sum(coef) - coef. */
+#define SAMPLE(T)                                                                            \
+    do {                                                                                     \
+        const T *x = (const T *)xp, *q = (const T *)qp;                                      \
+        const tsh_tensor *wt_ = c->a->in[2];                                                 \
+        double m = -INFINITY, lse = 0;                                                       \
+        if (c->softmax) {                                                                    \
+            for (int64_t j = 0; j < C; j++) m = (double)x[j * K] > m ? (double)x[j * K] : m; \
+            double se = 0;                                                                   \
+            for (int64_t j = 0; j < C; j++) se += exp((double)x[j * K] - m);                 \
+            lse = m + log(se);                                                               \
+        }                                                                                    \
+        double loss = 0, total = 0, wt = 0;                                                  \
+        if (c->index) {                                                                      \
+            if (t == c->a->i[0]) { /* ignored: no loss, no gradient, no weight */            \
+                if (c->bwd)                                                                  \
+                    for (int64_t j = 0; j < C; j++) ((T *)gp)[j * K] = 0;                    \
+                else {                                                                       \
+                    *(T *)lp = 0;                                                            \
+                    if (wp) *(T *)wp = 0;                                                    \
+                }                                                                            \
+                break;                                                                       \
+            }                                                                                \
+            wt = weight_at(wt_, t - 1);                                                      \
+            double hard = (1 - c->eps) * wt, soft = c->eps / (double)C;                      \
+            total = hard + soft * c->wsum;                                                   \
+            if (c->bwd) {                                                                    \
+                for (int64_t j = 0; j < C; j++) {                                            \
+                    double coef = soft * weight_at(wt_, j) + (j == t - 1 ? hard : 0);        \
+                    double p = c->softmax ? exp((double)x[j * K] - lse) * total : 0;         \
+                    ((T *)gp)[j * K] = (T)(p - coef);                                        \
+                }                                                                            \
+                break;                                                                       \
+            }                                                                                \
+            loss = -hard * ((double)x[(t - 1) * K] - lse);                                   \
+            if (soft != 0)                                                                   \
+                for (int64_t j = 0; j < C; j++)                                              \
+                    loss -= soft * weight_at(wt_, j) * ((double)x[j * K] - lse);             \
+        } else {                                                                             \
+            for (int64_t j = 0; j < C; j++)                                                  \
+                total += weight_at(wt_, j) * ((1 - c->eps) * (double)q[j * K] + c->eps / (double)C); \
+            for (int64_t j = 0; j < C; j++) {                                                \
+                double coef = weight_at(wt_, j) * ((1 - c->eps) * (double)q[j * K] + c->eps / (double)C); \
+                if (c->bwd) {                                                                \
+                    double p = c->softmax ? exp((double)x[j * K] - lse) * total : 0;         \
+                    ((T *)gp)[j * K] = (T)(p - coef);                                        \
+                } else if (coef != 0) {                                                      \
+                    loss -= coef * ((double)x[j * K] - lse);                                 \
+                }                                                                            \
+            }                                                                                \
+            if (c->bwd) break;                                                               \
+            wt = 1;                                                                          \
+        }                                                                                    \
+        *(T *)lp = (T)loss;                                                                  \
+        if (wp) *(T *)wp = (T)wt;                                                            \
+    } while (0)
+
+static void loss_range(void *vc, int64_t begin, int64_t end)
+{
+    const loss_ctx *c = vc;
+    const tsh_tensor *xt = c->a->in[0], *tt = c->a->in[1];
+    int64_t C = c->C, K = c->K;
+    size_t es = tsh_dtype_size(xt->dtype);
+    for (int64_t s = begin; s < end; s++) {
+        int64_t n = s / K, k = s % K, row = (n * C * K + k) * (int64_t)es;
+        const char *xp = tsh_data(xt) + row, *qp = c->index ? NULL : tsh_data(tt) + row;
+        int64_t t = c->index ? ((const int64_t *)tsh_data(tt))[s] : 0;
+        char *gp = c->bwd ? tsh_data(c->a->out) + row : NULL;
+        char *lp = c->bwd ? NULL : tsh_data(c->a->out) + s * (int64_t)es;
+        char *wp = !c->bwd && c->a->out2 ? tsh_data(c->a->out2) + s * (int64_t)es : NULL;
+        if (xt->dtype == TSH_F32) SAMPLE(float);
+        else SAMPLE(double);
+    }
+}
+
+static tsh_status cpu_class_loss(tsh_op op, const tsh_kargs *a)
+{
+    const tsh_tensor *x = a->in[0];
+    loss_ctx c = {a, op == TSH_OP_CROSS_ENTROPY || op == TSH_OP_CROSS_ENTROPY_BWD,
+                  op == TSH_OP_CROSS_ENTROPY_BWD || op == TSH_OP_NLL_LOSS_BWD, a->in[1]->dtype == TSH_I64,
+                  x->shape[1], x->shape[2], a->f[0], 0};
+    for (int64_t j = 0; j < c.C; j++) c.wsum += weight_at(a->in[2], j);
+    int64_t samples = x->shape[0] * x->shape[2], grain = TSH_GRAIN / (4 * c.C > 0 ? 4 * c.C : 1);
+    return tsh_parallel_for(samples, grain > 0 ? grain : 1, loss_range, &c);
+}
+
+void tsh_cpu_register_nn_loss(tsh_kernel_fn *k)
+{
+    k[TSH_OP_CROSS_ENTROPY] = cpu_class_loss;
+    k[TSH_OP_CROSS_ENTROPY_BWD] = cpu_class_loss;
+    k[TSH_OP_NLL_LOSS] = cpu_class_loss;
+    k[TSH_OP_NLL_LOSS_BWD] = cpu_class_loss;
+}

@@ -1,0 +1,224 @@
+/* cpu/nn_pool.c: fast max, average and adaptive-average 2-d pooling and
+ * their backwards. Every op works plane by plane (one (n, c) image), planes
+ * in parallel, so backward scatters never race. Max pooling with a 2x2
+ * window, stride 2 and no padding (LeNet's and most CNNs') has its own
+ * loop; everything else takes the general one. Not here: shape and window
+ * checks, and the output size (front end, nn_pool.c in interp/core). */
+#include <math.h>
+#include <string.h>
+
+#include "iter.h"
+#include "nn.h"
+
+typedef struct {
+    const tsh_kargs *a;
+    int64_t sh, sw, ph, pw, dh, dw, kh, kw;
+    int64_t H, W, OH, OW;
+    bool include_pad;
+} pool_ctx;
+
+static pool_ctx pool_of(const tsh_kargs *a, const tsh_tensor *x, const tsh_tensor *y)
+{
+    return (pool_ctx){a, tsh_hw_h(a->i[0]), tsh_hw_w(a->i[0]), tsh_hw_h(a->i[1]), tsh_hw_w(a->i[1]),
+                      tsh_hw_h(a->i[2]), tsh_hw_w(a->i[2]), tsh_hw_h(a->i[3]), tsh_hw_w(a->i[3]),
+                      x->shape[2], x->shape[3], y->shape[2], y->shape[3], (a->i[4] & 1) != 0};
+}
+
+/* Planes per chunk: about TSH_GRAIN elements of work. */
+static int64_t plane_grain(int64_t work)
+{
+    int64_t g = TSH_GRAIN / (work > 0 ? work : 1);
+    return g > 0 ? g : 1;
+}
+
+/* ---- max ---- */
+
+/* The update rule of ops.h: the first element, then anything larger or a
+ * NaN, but nothing replaces a NaN (the first NaN wins). */
+#define MAX_TAKE(v, best, have) (!(have) || (!isnan(best) && ((v) > (best) || isnan(v))))
+
+#define MAX_PLANE(T)                                                                          \
+    do {                                                                                      \
+        const T *x = (const T *)xp;                                                           \
+        T *y = (T *)yp;                                                                       \
+        if (c->kh == 2 && c->kw == 2 && c->sh == 2 && c->sw == 2 && !c->ph && !c->pw &&       \
+            c->dh == 1 && c->dw == 1) {                                                       \
+            for (int64_t oh = 0; oh < c->OH; oh++) {                                          \
+                const T *r0 = x + 2 * oh * c->W, *r1 = r0 + c->W;                             \
+                for (int64_t ow = 0; ow < c->OW; ow++) {                                      \
+                    int64_t j = 2 * ow, at = 2 * oh * c->W + j;                               \
+                    T best = r0[j];                                                           \
+                    int64_t where = at;                                                       \
+                    if (MAX_TAKE(r0[j + 1], best, 1)) best = r0[j + 1], where = at + 1;       \
+                    if (MAX_TAKE(r1[j], best, 1)) best = r1[j], where = at + c->W;            \
+                    if (MAX_TAKE(r1[j + 1], best, 1)) best = r1[j + 1], where = at + c->W + 1; \
+                    y[oh * c->OW + ow] = best;                                                \
+                    if (ix) ix[oh * c->OW + ow] = where + 1;                                  \
+                }                                                                             \
+            }                                                                                 \
+            break;                                                                            \
+        }                                                                                     \
+        for (int64_t oh = 0; oh < c->OH; oh++)                                                \
+            for (int64_t ow = 0; ow < c->OW; ow++) {                                          \
+                T best = 0;                                                                   \
+                int64_t where = -1;                                                           \
+                for (int64_t kh = 0; kh < c->kh; kh++) {                                      \
+                    int64_t ih = oh * c->sh - c->ph + kh * c->dh;                             \
+                    if (ih < 0 || ih >= c->H) continue;                                       \
+                    for (int64_t kw = 0; kw < c->kw; kw++) {                                  \
+                        int64_t iw = ow * c->sw - c->pw + kw * c->dw;                         \
+                        if (iw < 0 || iw >= c->W) continue;                                   \
+                        T v = x[ih * c->W + iw];                                              \
+                        if (MAX_TAKE(v, best, where >= 0)) best = v, where = ih * c->W + iw;  \
+                    }                                                                         \
+                }                                                                             \
+                y[oh * c->OW + ow] = best;                                                    \
+                if (ix) ix[oh * c->OW + ow] = where + 1;                                      \
+            }                                                                                 \
+    } while (0)
+
+static void max_range(void *vc, int64_t begin, int64_t end)
+{
+    const pool_ctx *c = vc;
+    const tsh_tensor *xt = c->a->in[0], *yt = c->a->out, *it = c->a->out2;
+    size_t es = tsh_dtype_size(xt->dtype);
+    for (int64_t p = begin; p < end; p++) {
+        const char *xp = tsh_data(xt) + (size_t)(p * c->H * c->W) * es;
+        char *yp = tsh_data(yt) + (size_t)(p * c->OH * c->OW) * es;
+        int64_t *ix = it ? (int64_t *)tsh_data(it) + p * c->OH * c->OW : NULL;
+        if (xt->dtype == TSH_F32) MAX_PLANE(float);
+        else MAX_PLANE(double);
+    }
+}
+
+static tsh_status cpu_max_pool(tsh_op op, const tsh_kargs *a)
+{
+    (void)op;
+    pool_ctx c = pool_of(a, a->in[0], a->out);
+    int64_t planes = a->out->shape[0] * a->out->shape[1];
+    return tsh_parallel_for(planes, plane_grain(c.OH * c.OW * c.kh * c.kw), max_range, &c);
+}
+
+#define MAX_BWD_PLANE(T)                                                          \
+    do {                                                                          \
+        T *dx = (T *)dxp;                                                         \
+        const T *dy = (const T *)dyp;                                             \
+        memset(dx, 0, sizeof(T) * (size_t)(c->H * c->W));                         \
+        for (int64_t k = 0; k < c->OH * c->OW; k++) dx[ix[k] - 1] += dy[k];       \
+    } while (0)
+
+static void max_bwd_range(void *vc, int64_t begin, int64_t end)
+{
+    const pool_ctx *c = vc;
+    const tsh_tensor *dxt = c->a->out, *dyt = c->a->in[0], *it = c->a->in[1];
+    size_t es = tsh_dtype_size(dxt->dtype);
+    for (int64_t p = begin; p < end; p++) {
+        char *dxp = tsh_data(dxt) + (size_t)(p * c->H * c->W) * es;
+        const char *dyp = tsh_data(dyt) + (size_t)(p * c->OH * c->OW) * es;
+        const int64_t *ix = (const int64_t *)tsh_data(it) + p * c->OH * c->OW;
+        if (dxt->dtype == TSH_F32) MAX_BWD_PLANE(float);
+        else MAX_BWD_PLANE(double);
+    }
+}
+
+static tsh_status cpu_max_pool_bwd(tsh_op op, const tsh_kargs *a)
+{
+    (void)op;
+    pool_ctx c = pool_of(a, a->out, a->in[0]);
+    int64_t planes = a->out->shape[0] * a->out->shape[1];
+    return tsh_parallel_for(planes, plane_grain(c.H * c.W + c.OH * c.OW), max_bwd_range, &c);
+}
+
+/* ---- average ---- */
+
+/* One window: its rows [*h0, *h1) and columns [*w0, *w1) inside the input,
+ * and torch's divisor (see ref/nn.c). */
+static double avg_window(const pool_ctx *c, int64_t oh, int64_t ow, int64_t *h0, int64_t *h1, int64_t *w0,
+                         int64_t *w1)
+{
+    int64_t hs = oh * c->sh - c->ph, ws = ow * c->sw - c->pw;
+    int64_t he = hs + c->kh < c->H + c->ph ? hs + c->kh : c->H + c->ph;
+    int64_t we = ws + c->kw < c->W + c->pw ? ws + c->kw : c->W + c->pw;
+    int64_t padded = (he - hs) * (we - ws);
+    *h0 = hs > 0 ? hs : 0, *w0 = ws > 0 ? ws : 0;
+    *h1 = he < c->H ? he : c->H, *w1 = we < c->W ? we : c->W;
+    return (double)(c->include_pad ? padded : (*h1 - *h0) * (*w1 - *w0));
+}
+
+/* The adaptive window of output oh: [floor(oh*H/OH), ceil((oh+1)*H/OH)). */
+static double adaptive_window(const pool_ctx *c, int64_t oh, int64_t ow, int64_t *h0, int64_t *h1, int64_t *w0,
+                              int64_t *w1)
+{
+    *h0 = oh * c->H / c->OH, *h1 = ((oh + 1) * c->H + c->OH - 1) / c->OH;
+    *w0 = ow * c->W / c->OW, *w1 = ((ow + 1) * c->W + c->OW - 1) / c->OW;
+    return (double)((*h1 - *h0) * (*w1 - *w0));
+}
+
+typedef double (*window_fn)(const pool_ctx *, int64_t, int64_t, int64_t *, int64_t *, int64_t *, int64_t *);
+
+typedef struct {
+    pool_ctx p;
+    window_fn win;
+    bool bwd;
+} avg_ctx;
+
+/* Forward sums each window (in T, as torch) and divides; backward zeroes
+ * the plane and spreads dy / divisor over each window. */
+#define AVG_PLANE(T)                                                                       \
+    do {                                                                                   \
+        T *x = (T *)xp, *y = (T *)yp;                                                      \
+        if (c->bwd) memset(x, 0, sizeof(T) * (size_t)(p->H * p->W));                       \
+        for (int64_t oh = 0; oh < p->OH; oh++)                                             \
+            for (int64_t ow = 0; ow < p->OW; ow++) {                                       \
+                int64_t h0, h1, w0, w1;                                                    \
+                T div = (T)c->win(p, oh, ow, &h0, &h1, &w0, &w1);                          \
+                if (c->bwd) {                                                              \
+                    T g = y[oh * p->OW + ow] / div;                                        \
+                    for (int64_t ih = h0; ih < h1; ih++)                                   \
+                        for (int64_t iw = w0; iw < w1; iw++) x[ih * p->W + iw] += g;       \
+                } else {                                                                   \
+                    T s = 0;                                                               \
+                    for (int64_t ih = h0; ih < h1; ih++)                                   \
+                        for (int64_t iw = w0; iw < w1; iw++) s += x[ih * p->W + iw];       \
+                    y[oh * p->OW + ow] = s / div;                                          \
+                }                                                                          \
+            }                                                                              \
+    } while (0)
+
+static void avg_range(void *vc, int64_t begin, int64_t end)
+{
+    const avg_ctx *c = vc;
+    const pool_ctx *p = &c->p;
+    const tsh_tensor *xt = c->bwd ? p->a->out : p->a->in[0], *yt = c->bwd ? p->a->in[0] : p->a->out;
+    size_t es = tsh_dtype_size(xt->dtype);
+    for (int64_t q = begin; q < end; q++) {
+        char *xp = tsh_data(xt) + (size_t)(q * p->H * p->W) * es;
+        char *yp = tsh_data(yt) + (size_t)(q * p->OH * p->OW) * es;
+        if (xt->dtype == TSH_F32) AVG_PLANE(float);
+        else AVG_PLANE(double);
+    }
+}
+
+static tsh_status cpu_avg_pool(tsh_op op, const tsh_kargs *a)
+{
+    bool bwd = op == TSH_OP_AVG_POOL2D_BWD || op == TSH_OP_ADAPTIVE_AVG_POOL2D_BWD;
+    bool adaptive = op == TSH_OP_ADAPTIVE_AVG_POOL2D || op == TSH_OP_ADAPTIVE_AVG_POOL2D_BWD;
+    const tsh_tensor *x = bwd ? a->out : a->in[0], *y = bwd ? a->in[0] : a->out;
+    avg_ctx c = {pool_of(a, x, y), adaptive ? adaptive_window : avg_window, bwd};
+    if (adaptive) { /* windows up to ceil(H/OH) + 1 rows */
+        c.p.kh = c.p.H / c.p.OH + 2;
+        c.p.kw = c.p.W / c.p.OW + 2;
+    }
+    int64_t planes = y->shape[0] * y->shape[1];
+    return tsh_parallel_for(planes, plane_grain(c.p.OH * c.p.OW * c.p.kh * c.p.kw + c.p.H * c.p.W), avg_range, &c);
+}
+
+void tsh_cpu_register_nn_pool(tsh_kernel_fn *k)
+{
+    k[TSH_OP_MAX_POOL2D] = cpu_max_pool;
+    k[TSH_OP_MAX_POOL2D_BWD] = cpu_max_pool_bwd;
+    k[TSH_OP_AVG_POOL2D] = cpu_avg_pool;
+    k[TSH_OP_AVG_POOL2D_BWD] = cpu_avg_pool;
+    k[TSH_OP_ADAPTIVE_AVG_POOL2D] = cpu_avg_pool;
+    k[TSH_OP_ADAPTIVE_AVG_POOL2D_BWD] = cpu_avg_pool;
+}

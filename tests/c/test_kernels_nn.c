@@ -1,0 +1,398 @@
+/* test_kernels_nn.c: the fast nn kernels (conv2d and its backwards through
+ * oneDNN and through im2col + GEMM, the poolings, the fused class losses)
+ * against the reference ones, through the front end and autograd: each case
+ * runs forward and backward once on the reference kernels and once on the
+ * fast ones, and compares outputs and every input gradient. Random shapes,
+ * strides, padding, dilation, groups, ceil_mode, every input layout, empty
+ * batches, NaN in max pooling, every float dtype. Also a few known values. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autograd.h"
+#include "cpu/nn.h"
+#include "kcheck.h"
+#include "nn.h"
+
+static const tsh_dtype dtypes[] = {TSH_F32, TSH_F64, TSH_F16, TSH_BF16};
+
+/* What one run produces: outputs, then input gradients (NULL: none). */
+typedef struct {
+    tsh_tensor *t[8];
+    int n;
+} results;
+
+static void results_free(results *r)
+{
+    for (int k = 0; k < r->n; k++) tsh_tensor_release(r->t[k]);
+    r->n = 0;
+}
+
+static void add(results *r, tsh_tensor *t) { r->t[r->n++] = t; }
+
+/* Leaves of a case: inputs that take gradients; their grads are collected. */
+typedef struct {
+    tsh_tensor *in[4];
+    int nin;
+} leaves;
+
+static void collect_grads(const leaves *lv, results *r)
+{
+    for (int k = 0; k < lv->nin; k++) add(r, tsh_tensor_retain(tsh_grad(lv->in[k])));
+}
+
+static void clear_grads(const leaves *lv)
+{
+    for (int k = 0; k < lv->nin; k++) tsh_set_grad(lv->in[k], NULL);
+}
+
+typedef tsh_status (*run_fn)(void *ctx, results *r);
+
+/* Runs f on the reference kernels, then on the fast ones, and compares
+ * every result (NULL on both sides is fine). */
+static void both(const char *what, run_fn f, void *ctx, double rtol, double atol)
+{
+    results want = {0}, got = {0};
+    kc_use_ref(1);
+    tsh_status s1 = f(ctx, &want);
+    kc_use_ref(0);
+    tsh_status s2 = s1 == TSH_OK ? f(ctx, &got) : s1;
+    KC_CHECK(s1 == TSH_OK && s2 == TSH_OK, "%s: status %d/%d: %s", what, s1, s2, tsh_errmsg());
+    if (s1 == TSH_OK && s2 == TSH_OK) {
+        KC_CHECK(got.n == want.n, "%s: %d results vs %d", what, got.n, want.n);
+        for (int k = 0; k < got.n && k < want.n; k++) {
+            char w[300];
+            snprintf(w, sizeof w, "%s [result %d]", what, k);
+            if (!got.t[k] || !want.t[k]) KC_CHECK(!got.t[k] && !want.t[k], "%s: one side missing", w);
+            else KC_CHECK(kc_compare(w, got.t[k], want.t[k], rtol, atol), "%s", w);
+        }
+    }
+    results_free(&want);
+    results_free(&got);
+}
+
+static kc_layout rand_layout(void) { return (kc_layout)kc_randint(0, KC_LAYOUT_COUNT - 1); }
+
+static tsh_tensor *leaf(int nd, const int64_t *shape, tsh_dtype dt, bool grad)
+{
+    tsh_tensor *t = kc_tensor(nd, shape, dt, rand_layout(), -1, 1);
+    if (grad) tsh_set_requires_grad(t, true);
+    return t;
+}
+
+/* A random output gradient of y's shape, made once per case (both runs
+ * must see the same one). */
+static tsh_status backward_with(tsh_tensor *y, tsh_tensor **g)
+{
+    if (!*g) *g = kc_tensor(y->ndim, y->shape, y->dtype, rand_layout(), -1, 1);
+    return tsh_backward(y, *g, false);
+}
+
+/* ---- conv2d ---- */
+
+typedef struct {
+    leaves lv;
+    tsh_tensor *x, *w, *b, *g;
+    tsh_conv_opts o;
+} conv_case;
+
+static tsh_status run_conv(void *vc, results *r)
+{
+    conv_case *c = vc;
+    clear_grads(&c->lv);
+    tsh_tensor *y = NULL;
+    TSH_TRY(tsh_conv2d(c->x, c->w, c->b, &c->o, &y));
+    tsh_status st = backward_with(y, &c->g);
+    add(r, y);
+    if (st == TSH_OK) collect_grads(&c->lv, r);
+    return st;
+}
+
+static void test_conv_random(const char *path)
+{
+    for (int iter = 0; iter < 160; iter++) {
+        tsh_dtype dt = dtypes[iter % 4];
+        conv_case c = {0};
+        int64_t groups = kc_randint(1, 3), cin_g = kc_randint(1, 3), cout_g = kc_randint(1, 3);
+        int64_t N = kc_uniform() < 0.1 ? 0 : kc_randint(1, 3), k[2], in[2];
+        for (int d = 0; d < 2; d++) {
+            k[d] = kc_randint(1, 4);
+            c.o.stride[d] = kc_randint(1, 3);
+            c.o.padding[d] = kc_randint(0, 2);
+            c.o.dilation[d] = kc_randint(1, 2);
+            int64_t span = c.o.dilation[d] * (k[d] - 1) + 1 - 2 * c.o.padding[d];
+            in[d] = (span > 1 ? span : 1) + kc_randint(0, 7);
+        }
+        c.o.groups = groups;
+        bool batched = iter % 7 != 3, bias = kc_uniform() < 0.7;
+        int64_t xs[4] = {N, groups * cin_g, in[0], in[1]}, ws[4] = {groups * cout_g, cin_g, k[0], k[1]};
+        int64_t bs[1] = {groups * cout_g};
+        c.x = leaf(batched ? 4 : 3, batched ? xs : xs + 1, dt, kc_uniform() < 0.8);
+        c.w = leaf(4, ws, dt, true);
+        c.b = bias ? leaf(1, bs, dt, true) : NULL;
+        c.lv = (leaves){{c.x, c.w, c.b}, bias ? 3 : 2};
+        double terms = (double)(cin_g * k[0] * k[1] + (N + 1) * in[0] * in[1] + cout_g * k[0] * k[1]);
+        double rtol = kc_rtol(dt) * 10, atol = (dt == TSH_F64 ? 1e-13 : 3e-6) * terms;
+        if (dt == TSH_F16) atol += 4e-3, rtol = 4e-3;
+        if (dt == TSH_BF16) atol += 3e-2, rtol = 3e-2;
+        char what[256];
+        snprintf(what, sizeof what, "conv2d[%s] %s N=%lld groups=%lld cin/g=%lld cout/g=%lld %lldx%lld k=%lldx%lld "
+                 "s=%lldx%lld p=%lldx%lld d=%lldx%lld%s", path, tsh_dtype_name(dt), (long long)N, (long long)groups,
+                 (long long)cin_g, (long long)cout_g, (long long)in[0], (long long)in[1], (long long)k[0],
+                 (long long)k[1], (long long)c.o.stride[0], (long long)c.o.stride[1], (long long)c.o.padding[0],
+                 (long long)c.o.padding[1], (long long)c.o.dilation[0], (long long)c.o.dilation[1],
+                 batched ? "" : " unbatched");
+        both(what, run_conv, &c, rtol, atol);
+        tsh_tensor_release(c.x);
+        tsh_tensor_release(c.w);
+        tsh_tensor_release(c.b);
+        tsh_tensor_release(c.g);
+    }
+}
+
+/* LeNet's two convolutions and a 1x1 one (the im2col path's direct case),
+ * at their real sizes. */
+static void test_conv_shapes(const char *path)
+{
+    const int64_t cases[3][6] = {{8, 1, 28, 6, 5, 2}, {8, 6, 14, 16, 5, 0}, {4, 8, 9, 5, 1, 0}};
+    for (int i = 0; i < 3; i++) {
+        conv_case c = {0};
+        int64_t xs[4] = {cases[i][0], cases[i][1], cases[i][2], cases[i][2]};
+        int64_t ws[4] = {cases[i][3], cases[i][1], cases[i][4], cases[i][4]}, bs[1] = {cases[i][3]};
+        c.o = (tsh_conv_opts){{1, 1}, {cases[i][5], cases[i][5]}, {1, 1}, 1};
+        c.x = leaf(4, xs, TSH_F32, true);
+        c.w = leaf(4, ws, TSH_F32, true);
+        c.b = leaf(1, bs, TSH_F32, true);
+        c.lv = (leaves){{c.x, c.w, c.b}, 3};
+        char what[96];
+        snprintf(what, sizeof what, "conv2d[%s] shape case %d", path, i);
+        both(what, run_conv, &c, 1e-4, 2e-3);
+        tsh_tensor_release(c.x);
+        tsh_tensor_release(c.w);
+        tsh_tensor_release(c.b);
+        tsh_tensor_release(c.g);
+    }
+}
+
+/* ---- pooling ---- */
+
+typedef struct {
+    leaves lv;
+    tsh_tensor *x, *g;
+    tsh_pool_opts o;
+    int kind; /* 0 max, 1 avg, 2 adaptive */
+    int64_t size[2];
+} pool_case;
+
+static tsh_status run_pool(void *vc, results *r)
+{
+    pool_case *c = vc;
+    clear_grads(&c->lv);
+    tsh_tensor *y = NULL, *ix = NULL;
+    tsh_status st = c->kind == 0 ? tsh_max_pool2d(c->x, &c->o, &y, &ix)
+                    : c->kind == 1 ? tsh_avg_pool2d(c->x, &c->o, &y)
+                                   : tsh_adaptive_avg_pool2d(c->x, c->size, &y);
+    if (st != TSH_OK) return st;
+    st = backward_with(y, &c->g);
+    add(r, y);
+    if (ix) add(r, ix);
+    if (st == TSH_OK) collect_grads(&c->lv, r);
+    return st;
+}
+
+/* Puts NaN at a few random elements (max pooling must pick them). */
+static void sprinkle_nan(tsh_tensor *t)
+{
+    int64_t n = tsh_numel(t);
+    for (int64_t i = 0; i < n; i++)
+        if (kc_uniform() < 0.05) {
+            int64_t off = 0, rem = i;
+            for (int d = t->ndim - 1; d >= 0; d--) {
+                off += (rem % t->shape[d]) * t->stride[d];
+                rem /= t->shape[d];
+            }
+            tsh_store_f64(t->dtype, tsh_data(t) + off * (int64_t)tsh_dtype_size(t->dtype), NAN);
+        }
+}
+
+static void test_pool_random(void)
+{
+    for (int iter = 0; iter < 240; iter++) {
+        tsh_dtype dt = dtypes[iter % 4];
+        pool_case c = {0};
+        c.kind = iter % 3;
+        int64_t N = kc_uniform() < 0.1 ? 0 : kc_randint(1, 3), C = kc_randint(1, 3), in[2];
+        for (int d = 0; d < 2; d++) {
+            c.o.kernel[d] = kc_randint(1, 4);
+            c.o.stride[d] = kc_randint(1, 3);
+            c.o.padding[d] = kc_randint(0, c.o.kernel[d] / 2);
+            c.o.dilation[d] = c.kind == 0 ? kc_randint(1, 2) : 1;
+            in[d] = c.o.dilation[d] * (c.o.kernel[d] - 1) + 1 + kc_randint(0, 6);
+            c.size[d] = kc_randint(1, in[d] + 2);
+        }
+        c.o.ceil_mode = kc_uniform() < 0.5;
+        c.o.count_include_pad = kc_uniform() < 0.5;
+        if (iter % 11 == 0) /* LeNet's pooling: the 2x2 stride-2 fast path */
+            c.o = (tsh_pool_opts){{2, 2}, {2, 2}, {0, 0}, {1, 1}, false, true};
+        bool batched = iter % 5 != 2;
+        int64_t xs[4] = {N, C, in[0], in[1]};
+        c.x = leaf(batched ? 4 : 3, batched ? xs : xs + 1, dt, true);
+        if (c.kind == 0 && kc_uniform() < 0.3) sprinkle_nan(c.x);
+        c.lv = (leaves){{c.x}, 1};
+        char what[200];
+        snprintf(what, sizeof what, "%s %s %lldx%lld k=%lldx%lld s=%lldx%lld p=%lldx%lld d=%lldx%lld ceil=%d incl=%d",
+                 c.kind == 0 ? "max_pool2d" : c.kind == 1 ? "avg_pool2d" : "adaptive_avg_pool2d", tsh_dtype_name(dt),
+                 (long long)in[0], (long long)in[1], (long long)c.o.kernel[0], (long long)c.o.kernel[1],
+                 (long long)c.o.stride[0], (long long)c.o.stride[1], (long long)c.o.padding[0],
+                 (long long)c.o.padding[1], (long long)c.o.dilation[0], (long long)c.o.dilation[1], c.o.ceil_mode,
+                 c.o.count_include_pad);
+        double rtol = kc_rtol(dt) * 10, atol = dt == TSH_F64 ? 1e-13 : 1e-6;
+        if (dt == TSH_F16 || dt == TSH_BF16) atol = rtol = dt == TSH_F16 ? 4e-3 : 3e-2;
+        both(what, run_pool, &c, rtol, atol);
+        tsh_tensor_release(c.x);
+        tsh_tensor_release(c.g);
+    }
+}
+
+/* ---- class losses ---- */
+
+typedef struct {
+    leaves lv;
+    tsh_tensor *x, *t, *w, *g;
+    bool nll;
+    int64_t ignore;
+    tsh_reduction r;
+    double eps;
+} loss_case;
+
+static tsh_status run_loss(void *vc, results *r)
+{
+    loss_case *c = vc;
+    clear_grads(&c->lv);
+    tsh_tensor *y = NULL;
+    TSH_TRY(c->nll ? tsh_nll_loss(c->x, c->t, c->w, c->ignore, c->r, &y)
+                   : tsh_cross_entropy(c->x, c->t, c->w, c->ignore, c->r, c->eps, &y));
+    tsh_status st = backward_with(y, &c->g);
+    add(r, y);
+    if (st == TSH_OK) collect_grads(&c->lv, r);
+    return st;
+}
+
+static void test_loss_random(void)
+{
+    for (int iter = 0; iter < 300; iter++) {
+        tsh_dtype dt = dtypes[iter % 4];
+        loss_case c = {0};
+        c.nll = iter % 4 == 1;
+        int nd = (int)kc_randint(1, 4);
+        int64_t shape[4], C = kc_uniform() < 0.05 ? 1 : kc_randint(2, 9);
+        for (int d = 0; d < nd; d++) shape[d] = kc_randint(1, 5);
+        if (nd >= 2 && kc_uniform() < 0.1) shape[0] = 0;
+        shape[nd == 1 ? 0 : 1] = C;
+        bool probs = !c.nll && kc_uniform() < 0.3;
+        c.ignore = kc_uniform() < 0.5 || probs ? -100 : kc_randint(0, C);
+        c.r = (tsh_reduction)kc_randint(0, 2);
+        c.eps = c.nll || kc_uniform() < 0.4 ? 0 : kc_uniform() * 0.5;
+        c.x = leaf(nd, shape, dt, true);
+        if (probs) {
+            c.t = leaf(nd, shape, dt, kc_uniform() < 0.5);
+        } else {
+            int tnd = 0;
+            int64_t ts[4];
+            for (int d = 0; d < nd; d++)
+                if (d != (nd == 1 ? 0 : 1)) ts[tnd++] = shape[d];
+            tsh_tensor_empty(tnd, ts, TSH_I64, tsh_cpu_device(), &c.t);
+            int64_t n = tsh_numel(c.t);
+            for (int64_t i = 0; i < n; i++)
+                ((int64_t *)tsh_data(c.t))[i] = kc_uniform() < 0.15 ? c.ignore : kc_randint(1, C);
+        }
+        if (kc_uniform() < 0.4) c.w = kc_tensor(1, &C, dt, KC_CONTIG, 0.1, 2);
+        c.lv = (leaves){{c.x, c.t}, probs && tsh_requires_grad(c.t) ? 2 : 1};
+        char what[200], s[64];
+        snprintf(what, sizeof what, "%s %s %s %s weight=%d ignore=%lld reduction=%d eps=%.3f", c.nll ? "nll_loss" :
+                 "cross_entropy", tsh_dtype_name(dt), tsh_shape_str(s, sizeof s, nd, shape), probs ? "probs" : "indices",
+                 c.w != NULL, (long long)c.ignore, (int)c.r, c.eps);
+        double rtol = kc_rtol(dt) * 10, atol = dt == TSH_F64 ? 1e-12 : 1e-5;
+        if (dt == TSH_F16 || dt == TSH_BF16) atol = rtol = dt == TSH_F16 ? 4e-3 : 3e-2;
+        both(what, run_loss, &c, rtol, atol);
+        tsh_tensor_release(c.x);
+        tsh_tensor_release(c.t);
+        tsh_tensor_release(c.w);
+        tsh_tensor_release(c.g);
+    }
+}
+
+/* ---- known values ---- */
+
+static double item(tsh_tensor *t, int64_t i)
+{
+    return tsh_load_f64(t->dtype, tsh_data(t) + i * (int64_t)tsh_dtype_size(t->dtype));
+}
+
+/* A 3x3 image of 1..9 with a 2x2 kernel of ones sums each 2x2 block; max
+ * pooling 2x2 stride 1 picks each block's bottom right, at its 1-based
+ * position; cross entropy of equal logits is log C. */
+static void test_known_values(void)
+{
+    for (int ref = 0; ref < 2; ref++) {
+        kc_use_ref(ref);
+        int64_t xs[4] = {1, 1, 3, 3}, ws[4] = {1, 1, 2, 2};
+        tsh_tensor *x, *w, *y = NULL, *ix = NULL;
+        tsh_tensor_empty(4, xs, TSH_F32, tsh_cpu_device(), &x);
+        for (int i = 0; i < 9; i++) ((float *)tsh_data(x))[i] = (float)(i + 1);
+        tsh_full(4, ws, 1, TSH_F32, tsh_cpu_device(), &w);
+        tsh_conv_opts o = {{1, 1}, {0, 0}, {1, 1}, 1};
+        KC_CHECK(tsh_conv2d(x, w, NULL, &o, &y) == TSH_OK, "conv2d known: %s", tsh_errmsg());
+        const double want[4] = {12, 16, 24, 28};
+        for (int i = 0; y && i < 4; i++) KC_CHECK(item(y, i) == want[i], "conv2d known [%d] = %g", i, item(y, i));
+        tsh_tensor_release(y);
+        tsh_pool_opts p = {{2, 2}, {1, 1}, {0, 0}, {1, 1}, false, true};
+        y = NULL;
+        KC_CHECK(tsh_max_pool2d(x, &p, &y, &ix) == TSH_OK, "max_pool2d known: %s", tsh_errmsg());
+        const int64_t wix[4] = {5, 6, 8, 9};
+        for (int i = 0; y && i < 4; i++) {
+            KC_CHECK(item(y, i) == wix[i], "max_pool2d known value [%d] = %g", i, item(y, i));
+            KC_CHECK(((int64_t *)tsh_data(ix))[i] == wix[i], "max_pool2d known index [%d]", i);
+        }
+        tsh_tensor_release(y);
+        tsh_tensor_release(ix);
+        int64_t ls[2] = {2, 4}, n2 = 2;
+        tsh_tensor *logits, *t, *loss = NULL;
+        tsh_full(2, ls, 0.5, TSH_F64, tsh_cpu_device(), &logits);
+        tsh_tensor_empty(1, &n2, TSH_I64, tsh_cpu_device(), &t);
+        ((int64_t *)tsh_data(t))[0] = 1, ((int64_t *)tsh_data(t))[1] = 4;
+        KC_CHECK(tsh_cross_entropy(logits, t, NULL, -100, TSH_REDUCTION_MEAN, 0, &loss) == TSH_OK, "ce known: %s",
+                 tsh_errmsg());
+        KC_CHECK(loss && fabs(item(loss, 0) - log(4.0)) < 1e-12, "cross_entropy of equal logits is log 4");
+        tsh_tensor_release(loss);
+        tsh_tensor *arr[4] = {x, w, logits, t};
+        for (int k = 0; k < 4; k++) tsh_tensor_release(arr[k]);
+    }
+    kc_use_ref(0);
+}
+
+int main(void)
+{
+    tsh_backends_init();
+    kc_seed(7);
+    test_known_values();
+    setenv("TENSH_DNNL", "1", 1);
+    int64_t before = tsh_dnnl_conv_calls();
+    test_conv_random("onednn");
+    int64_t mid = tsh_dnnl_conv_calls();
+    test_conv_shapes("onednn");
+    /* LeNet's shapes must run on oneDNN when it is built in (forward and
+     * both backwards, 3 cases), and most random float32 cases too */
+    if (before >= 0) {
+        KC_CHECK(tsh_dnnl_conv_calls() - mid >= 9, "oneDNN ran %lld of LeNet's conv ops",
+                 (long long)(tsh_dnnl_conv_calls() - mid));
+        printf("oneDNN ran %lld convolution ops of the random cases\n", (long long)(mid - before));
+    }
+    setenv("TENSH_DNNL", "0", 1);
+    test_conv_random("im2col");
+    test_conv_shapes("im2col");
+    setenv("TENSH_DNNL", "1", 1);
+    test_pool_random();
+    test_loss_random();
+    return kc_finish();
+}
