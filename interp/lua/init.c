@@ -19,6 +19,7 @@ int luaopen_tensh(lua_State *L)
     tshL_open_io(L);
     tshL_open_help(L);
     tshL_open_autograd(L);
+    tshL_open_nnf(L);
     tshL_push_module(L);
     /* In package.loaded too, so require "tensor" works and luaL_argerror
      * names functions "tensor.zeros" even when called through pcall. */
