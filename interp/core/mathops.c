@@ -415,7 +415,9 @@ tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, t
     if (op == TSH_OP_LOGICAL_NOT) c.kout_dt = c.res_dt = TSH_BOOL;
     else c.kout_dt = c.in_dt, c.res_dt = dt;
     c.k.i[0] = param;
-    if (!tsh_ag_needed(1, &a) && !(out && tsh_ag_needed(1, &out))) return elementwise_plain(&c, out, res);
+    /* logical_not records only when it overwrites a tensor that requires grad */
+    bool ag = (op != TSH_OP_LOGICAL_NOT && tsh_ag_needed(1, &a)) || (out && tsh_ag_needed(1, &out));
+    if (!ag) return elementwise_plain(&c, out, res);
     tsh_node *n = NULL;
     tsh_tensor *r = NULL;
     TSH_TRY(tsh_grad_unary_begin(op, a, param, out, &n));
