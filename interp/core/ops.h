@@ -89,14 +89,27 @@ typedef enum tsh_op {
     TSH_OP_TOPK,          /* out (outer, k=i[3], inner) values, out2 indices; i[4] largest */
     /* linear algebra */
     TSH_OP_GEMM,          /* out[b] = f[0]*in0[b]@in1[b] + f[1]*out[b], 3-d, any strides */
-    /* indexing (indices int64, 1-based, checked by the front end) */
-    TSH_OP_INDEX_SELECT,  /* out = in0 selected along dim i[0] by in1 (1-d) */
-    TSH_OP_GATHER,        /* out[..j..] = in0[..in1[..j..]..] along dim i[0] */
-    TSH_OP_SCATTER,       /* out (already a copy of the input) [..in1..] = in0, dim i[0]; i[1] 1: add */
-    TSH_OP_INDEX_ADD,     /* out along dim i[0] at in1 += in0 (for index backward) */
+    /* indexing (indices int64, 1-based, checked by the front end: kernels may
+     * assume every index is in range). Any strides, stride 0 included, and
+     * ndim >= 1 for the ops along a dim. Ops that only move elements take
+     * every dtype; the add/multiply modes take f32/f64/integers/bool (bool
+     * adds as "or", multiplies as "and"). Duplicate indices apply in index
+     * order, so results are deterministic. */
+    TSH_OP_INDEX_SELECT,  /* out = in0 selected along dim i[0] by in1 (1-d); out has in0's
+                             shape with len(in1) at dim */
+    TSH_OP_GATHER,        /* out[..j..] = in0[..in1[..j..]..] along dim i[0]; out and in1 of one
+                             shape, in1 no larger than in0 off dim */
+    TSH_OP_SCATTER,       /* out (already a copy of the input) [..in1[..j..]..] = in0[..j..] along
+                             dim i[0]; in0 has in1's shape; i[1] 0: set, 1: add, 2: multiply */
+    TSH_OP_INDEX_ADD,     /* out along dim i[0] at in1[k] += alpha * in0[..k..], in1 1-d;
+                             alpha f[0] (float dtypes) or i[1] (others) */
     TSH_OP_MASKED_FILL,   /* out (same shape as in0 bool mask) where mask <- f[0]/i[0] */
-    TSH_OP_WHERE,         /* out = in0 (bool) ? in1 : in2, all broadcast to out */
-    TSH_OP_MASKED_SELECT, /* out 1-d = in0[in1 mask], both of one shape */
+    TSH_OP_WHERE,         /* out = in0 (bool) ? in1 : in2, all broadcast to out, in1/in2 in out's dtype */
+    TSH_OP_MASKED_SELECT, /* out 1-d = in0[in1 mask], both of one shape; the front end counts */
+    TSH_OP_MASKED_SCATTER,/* out where in0 (bool, out's shape) <- the next element of in1 (1-d,
+                             contiguous, at least as many as the mask holds), row-major order */
+    TSH_OP_NONZERO,       /* out (count x ndim int64, contiguous) = 1-based coordinates of the
+                             true elements of in0 (bool, ndim >= 1), row-major order */
     TSH_OP_FLIP,          /* out = in0 flipped along dims set in bitmask i[0] */
     TSH_OP_TRIL,          /* out = lower triangle of in0 (last two dims) from diagonal i[0] */
     TSH_OP_TRIU,

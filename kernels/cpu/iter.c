@@ -108,3 +108,8 @@ tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx
     }
     return tsh_check_interrupt();
 }
+
+void tsh_iter_run_range(const tsh_iter *it, int64_t begin, int64_t end, tsh_loop_fn fn, void *ctx)
+{
+    if (begin < end) run_range(it, fn, ctx, begin, end);
+}

@@ -31,6 +31,11 @@ typedef void (*tsh_loop_fn)(void *ctx, char **ptr, const int64_t *stride, int64_
  * Returns TSH_ERR_INTERRUPT if Ctrl-C arrived (remaining chunks skipped). */
 tsh_status tsh_iter_run(const tsh_iter *it, int64_t grain, tsh_loop_fn fn, void *ctx);
 
+/* Runs fn over the elements [begin, end) of the row-major order, on the
+ * calling thread and in order. For kernels that keep per-chunk state, such
+ * as the two passes of a compaction (count per chunk, then write). */
+void tsh_iter_run_range(const tsh_iter *it, int64_t begin, int64_t end, tsh_loop_fn fn, void *ctx);
+
 /* Parallel for over [0, n) in chunks of `grain`; fn(ctx, begin, end). */
 typedef void (*tsh_range_fn)(void *ctx, int64_t begin, int64_t end);
 tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx);
