@@ -360,6 +360,39 @@ static int c_band(lua_State *L)
     return 0;
 }
 
+/* segments(x0, y0, x1, y1, tf): independent segments (error bars) */
+static int c_segments(lua_State *L)
+{
+    cairo_t *cr = check_cr(L);
+    int64_t n;
+    const double *x0 = check_f64(L, 2, &n, NULL);
+    const double *y0 = opt_f64(L, 3, n, "y0"), *x1 = opt_f64(L, 4, n, "x1"), *y1 = opt_f64(L, 5, n, "y1");
+    if (!y0 || !x1 || !y1) return luaL_error(L, "plot: segments needs four tensors");
+    tsh_plot_tf tf;
+    check_tf(L, 6, &tf);
+    tsh_plot_segments(cr, x0, y0, x1, y1, n, &tf);
+    return 0;
+}
+
+/* shift(t, u, sign) -> float64 tensor t + sign * u (u a tensor like t, or a
+ * number): error-bar ends without needing tensor arithmetic */
+static int c_shift(lua_State *L)
+{
+    int64_t n;
+    tsh_tensor *src;
+    const double *t = check_f64(L, 1, &n, &src);
+    double sign = luaL_checknumber(L, 3), k = 0;
+    const double *u = NULL;
+    if (lua_type(L, 2) == LUA_TNUMBER) k = lua_tonumber(L, 2);
+    else u = opt_f64(L, 2, n, "error");
+    tsh_tensor *out = NULL;
+    TSHL_TRY(L, tsh_tensor_empty(src->ndim, src->shape, TSH_F64, tsh_cpu_device(), &out));
+    double *o = (double *)tsh_data(out);
+    for (int64_t i = 0; i < n; i++) o[i] = t[i] + sign * (u ? u[i] : k);
+    tshL_push(L, out);
+    return 1;
+}
+
 static const char *const marker_names[] = {
     "o", ".", ",", "s", "D", "d", "^", "v", "<", ">", "*", "p", "h", "P", "X", "+", "x", "|", "_", NULL};
 
@@ -498,12 +531,13 @@ static const luaL_Reg canvas_methods[] = {
     {"set_color", c_set_color}, {"set_line", c_set_line}, {"move_to", c_move_to},
     {"line_to", c_line_to}, {"rectangle", c_rectangle}, {"arc", c_arc}, {"fill", c_fill},
     {"stroke", c_stroke}, {"text", c_text}, {"polyline", c_polyline}, {"band", c_band},
-    {"markers", c_markers}, {"image", c_image}, {NULL, NULL},
+    {"markers", c_markers}, {"image", c_image}, {"segments", c_segments}, {NULL, NULL},
 };
 
 static const luaL_Reg canvas_funcs[] = {
     {"memory", c_memory}, {"file", c_file}, {"read_png", c_read_png}, {"minmax", c_minmax},
-    {"histogram", c_histogram}, {"count_in_rects", c_count_in_rects}, {NULL, NULL},
+    {"histogram", c_histogram}, {"count_in_rects", c_count_in_rects}, {"shift", c_shift},
+    {NULL, NULL},
 };
 
 static int luaopen_canvas(lua_State *L)

@@ -116,11 +116,18 @@ static int c_tmux_wrap(lua_State *L)
     return 1;
 }
 
+static int c_getpid(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)getpid());
+    return 1;
+}
+
 void tshL_canvas_open_term(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"term_detect", c_term_detect}, {"term_size", c_term_size}, {"isatty", c_isatty},
-        {"term_encode", c_term_encode}, {"tmux_wrap", c_tmux_wrap}, {NULL, NULL},
+        {"term_encode", c_term_encode}, {"tmux_wrap", c_tmux_wrap}, {"getpid", c_getpid},
+        {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);
 }

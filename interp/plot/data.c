@@ -184,6 +184,19 @@ int64_t tsh_plot_polyline(cairo_t *cr, const double *x, const double *y, int64_t
     return e.count;
 }
 
+void tsh_plot_segments(cairo_t *cr, const double *x0, const double *y0, const double *x1,
+                       const double *y1, int64_t n, const tsh_plot_tf *tf)
+{
+    emitter e = {.cr = cr, .box = tf->clip};
+    for (int64_t i = 0; i < n; i++) {
+        double X0, Y0, X1, Y1;
+        if (!tf_apply(tf, x0[i], y0[i], &X0, &Y0) || !tf_apply(tf, x1[i], y1[i], &X1, &Y1)) continue;
+        em_break(&e);
+        em_vertex(&e, X0, Y0);
+        em_vertex(&e, X1, Y1);
+    }
+}
+
 /* Keeps polygon vertices inside Cairo's fixed-point range; the band's
  * vertices are near the view in any sane zoom, so clamping suffices. */
 static double clampc(double v, double lo, double hi)
@@ -338,6 +351,7 @@ int64_t tsh_plot_markers_draw(cairo_t *cr, const double *x, const double *y, int
     cairo_set_line_width(cr, m->edgewidth);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    cairo_set_dash(cr, NULL, 0, 0); /* a dashed line's markers are solid */
     cairo_new_path(cr);
     /* a generous margin: a big marker centred outside may still show */
     double big = m->size * 4 + 50;

@@ -102,6 +102,11 @@ int64_t tsh_plot_polyline(cairo_t *cr, const double *x, const double *y, int64_t
 void tsh_plot_band(cairo_t *cr, const double *x, const double *y1, const double *y2,
                    double y2const, int64_t n, const tsh_plot_tf *tf, int horizontal);
 
+/* Appends n independent segments (x0[i], y0[i]) -> (x1[i], y1[i]) to the
+ * path (error bars), skipping those with a missing end. */
+void tsh_plot_segments(cairo_t *cr, const double *x0, const double *y0, const double *x1,
+                       const double *y1, int64_t n, const tsh_plot_tf *tf);
+
 typedef enum tsh_plot_marker {
     TSH_PLOT_M_CIRCLE, TSH_PLOT_M_POINT, TSH_PLOT_M_PIXEL, TSH_PLOT_M_SQUARE,
     TSH_PLOT_M_DIAMOND, TSH_PLOT_M_THIN_DIAMOND, TSH_PLOT_M_TRI_UP, TSH_PLOT_M_TRI_DOWN,

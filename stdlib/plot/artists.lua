@@ -395,9 +395,8 @@ function A.Errorbars:draw(cv, ax)
   set_rgba(cv, self.color, self.alpha)
   cv:set_line(self.linewidth, "butt", "round")
   cv:new_path()
-  -- each bar is a two-point polyline; NaN breaks separate them
-  if self.ylo then cv:polyline(self.bx, self.by, ax.tf, false) end
-  if self.xlo then cv:polyline(self.hx, self.hy, ax.tf, false) end
+  if self.ylo then cv:segments(self.x, self.ylo, self.x, self.yhi, ax.tf) end
+  if self.xlo then cv:segments(self.xlo, self.y, self.xhi, self.y, ax.tf) end
   cv:stroke()
   if self.capsize > 0 then
     local m = {shape = "_", size = 2 * self.capsize, face = self.color, edgewidth = self.capthick}

@@ -56,7 +56,7 @@ function M.rgba(c, alpha, fname)
 end
 
 function M.cycle_color(i)
-  return M.rgba(M.cycle[(i - 1) % #M.cycle + 1])
+  return M.rgba("#" .. M.cycle[(i - 1) % #M.cycle + 1])
 end
 
 -- ---- colour maps ----

@@ -13,10 +13,9 @@ end
 function U.fail(msg)
   local level = 2
   while true do
-    local info = debug.getinfo(level + 1, "S")
+    local info = debug.getinfo(level, "S")
     if not info then return error(msg, 0) end
     if info.what ~= "C" and not in_plot_code(info.source) then return error(msg, level) end
-    if info.what == "C" and level > 2 then return error(msg, level) end
     level = level + 1
   end
 end
