@@ -333,6 +333,7 @@ static int c_text(lua_State *L)
 /* polyline(x, y, tf [, simplify]) -> vertices emitted */
 static int c_polyline(lua_State *L)
 {
+    lua_settop(L, 5); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
     int64_t n, m;
     const double *x = check_f64(L, 2, &n, NULL), *y = check_f64(L, 3, &m, NULL);
@@ -347,6 +348,7 @@ static int c_polyline(lua_State *L)
 /* band(x, y1, y2 or number, tf [, horizontal]): fill_between's polygon */
 static int c_band(lua_State *L)
 {
+    lua_settop(L, 6); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
     int64_t n, m;
     const double *x = check_f64(L, 2, &n, NULL), *y1 = check_f64(L, 3, &m, NULL), *y2 = NULL;
@@ -363,6 +365,7 @@ static int c_band(lua_State *L)
 /* segments(x0, y0, x1, y1, tf): independent segments (error bars) */
 static int c_segments(lua_State *L)
 {
+    lua_settop(L, 6); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
     int64_t n;
     const double *x0 = check_f64(L, 2, &n, NULL);
@@ -378,6 +381,7 @@ static int c_segments(lua_State *L)
  * number): error-bar ends without needing tensor arithmetic */
 static int c_shift(lua_State *L)
 {
+    lua_settop(L, 3); /* converted tensors are pushed above the arguments */
     int64_t n;
     tsh_tensor *src;
     const double *t = check_f64(L, 1, &n, &src);
@@ -408,6 +412,7 @@ static const uint8_t *check_lut(lua_State *L, int idx)
  *   edge_is_face=, values=, lut=, vmin=, vmax=, alpha=, rgba=}) -> count */
 static int c_markers(lua_State *L)
 {
+    lua_settop(L, 5); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
     int64_t n, m;
     const double *x = check_f64(L, 2, &n, NULL), *y = check_f64(L, 3, &m, NULL);
@@ -445,6 +450,7 @@ static int c_markers(lua_State *L)
 /* image(t, x0, y0, x1, y1, {lut=, vmin=, vmax=, alpha=, interp=, bytes=}) */
 static int c_image(lua_State *L)
 {
+    lua_settop(L, 7); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
     tsh_tensor *t = tshL_check(L, 2), *c;
     if (t->ndim != 2 && !(t->ndim == 3 && (t->shape[2] == 3 || t->shape[2] == 4)))
@@ -475,6 +481,7 @@ static int c_image(lua_State *L)
 /* count_in_rects(x, y, tf, rects, lines) -> {badness per rect} */
 static int c_count_in_rects(lua_State *L)
 {
+    lua_settop(L, 5); /* converted tensors are pushed above the arguments */
     int64_t n, m;
     const double *x = check_f64(L, 1, &n, NULL), *y = check_f64(L, 2, &m, NULL);
     if (n != m) return luaL_error(L, "plot: x has %I values and y has %I", (lua_Integer)n, (lua_Integer)m);
@@ -497,6 +504,7 @@ static int c_count_in_rects(lua_State *L)
 /* minmax(t [, positive]) -> lo, hi (finite values only), or nothing */
 static int c_minmax(lua_State *L)
 {
+    lua_settop(L, 2); /* converted tensors are pushed above the arguments */
     int64_t n;
     const double *v = check_f64(L, 1, &n, NULL);
     double lo, hi;
@@ -509,6 +517,7 @@ static int c_minmax(lua_State *L)
 /* histogram(t, edges [, weights]) -> float64 counts (#edges - 1) */
 static int c_histogram(lua_State *L)
 {
+    lua_settop(L, 3); /* converted tensors are pushed above the arguments */
     int64_t n, ne;
     const double *v = check_f64(L, 1, &n, NULL), *edges = check_f64(L, 2, &ne, NULL);
     if (ne < 2 || ne > (1 << 24)) return luaL_error(L, "hist: need 2 to 16777216 bin edges, got %I", (lua_Integer)ne);

@@ -169,7 +169,7 @@ end
 
 -- The colour-mapped range, for colorbar().
 function A.Scatter:mappable()
-  if self.values then return {cmap = self.cmap, vmin = self.vmin, vmax = self.vmax} end
+  if self.values then return {cmap = self.cmap, vmin = self.vmin, vmax = self.vmax, alpha = self.alpha} end
 end
 
 -- ---- Bars: bar(), barh(), hist() as bars ----
@@ -222,6 +222,7 @@ function A.Bars:draw(cv, ax)
     local x0, y0 = data_to_pt(tf, r[1], r[3])
     local x1, y1 = data_to_pt(tf, r[2], r[4])
     if x0 == x0 and y0 == y0 and x1 == x1 and y1 == y1 then
+      x0, x1, y0, y1 = ax:snap_edge(x0), ax:snap_edge(x1), ax:snap_edge(y0), ax:snap_edge(y1)
       cv:new_path()
       cv:rectangle(math.min(x0, x1), math.min(y0, y1), math.abs(x1 - x0), math.abs(y1 - y0))
       local c = self.colors and self.colors[i] or self.color
@@ -462,7 +463,7 @@ function A.Image:draw(cv, ax)
 end
 
 function A.Image:mappable()
-  if self.cmap then return {cmap = self.cmap, vmin = self.vmin, vmax = self.vmax} end
+  if self.cmap then return {cmap = self.cmap, vmin = self.vmin, vmax = self.vmax, alpha = self.alpha} end
 end
 
 function A.Image:legend_data() return {} end

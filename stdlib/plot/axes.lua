@@ -31,7 +31,7 @@ Axes.method = method
 
 function Axes.new(fig, spec)
   return setmetatable({
-    fig = fig, spec = spec, artists = {}, cycle = 0,
+    fig = fig, spec = spec, artists = {}, cycle = 0, patch_cycle = 0,
     xscale = "linear", yscale = "linear", aspect = "auto", axis_on = true,
     grid_on = false, facecolor = {1, 1, 1, 1},
   }, Axes)
@@ -44,9 +44,16 @@ function Axes:add(artist)
   return artist
 end
 
+-- Lines (plot, errorbar, hist) and patches (bar, scatter, fill_between)
+-- take colours from two cycles, as in matplotlib.
 function Axes:next_color()
   self.cycle = self.cycle + 1
   return colors.cycle_color(self.cycle)
+end
+
+function Axes:next_patch_color()
+  self.patch_cycle = self.patch_cycle + 1
+  return colors.cycle_color(self.patch_cycle)
 end
 
 local function is_options(v)
@@ -219,7 +226,7 @@ function(self, x, y, opts)
     sc.rgba = tensor.tensor(flat, {dtype = "float64"})
     sc.color = colors.rgba(c[1], nil, fname)
   else
-    sc.color = c ~= nil and colors.rgba(c, nil, fname) or self:next_color()
+    sc.color = c ~= nil and colors.rgba(c, nil, fname) or self:next_patch_color()
     if o.cmap then colors.lut(o.cmap, fname) end
   end
   local ec = o.edgecolors or o.edgecolor
@@ -278,7 +285,7 @@ local function bars(self, fname, horizontal, pos, len, opts)
     for i = 1, n do b.colors[i] = colors.rgba(o.color[(i - 1) % #o.color + 1], nil, fname) end
     b.color = b.colors[1]
   else
-    b.color = o.color and colors.rgba(o.color, nil, fname) or self:next_color()
+    b.color = o.color and colors.rgba(o.color, nil, fname) or self:next_patch_color()
   end
   b.edgecolor = color_opt(fname, o.edgecolor)
   b.linewidth = positive_number(fname, "linewidth", o.linewidth, b.edgecolor and 1 or 0)
@@ -519,7 +526,7 @@ local function fill(self, fname, horizontal, x, y1, y2, opts)
   end
   local b = {x = xt, y1 = t1, y2 = t2, horizontal = horizontal, label = label_opt(fname, o.label), zorder = o.zorder or 1}
   b.alpha = o.alpha and U.check_opt(fname, "alpha", o.alpha, "number")
-  b.color = o.color and colors.rgba(o.color, nil, fname) or self:next_color()
+  b.color = o.color and colors.rgba(o.color, nil, fname) or self:next_patch_color()
   b.edgecolor = color_opt(fname, o.edgecolor)
   b.linewidth = positive_number(fname, "linewidth", o.linewidth, b.edgecolor and 1 or 0)
   return self:add(A.Band.new(b))

@@ -204,6 +204,14 @@ function Axes:snap(v, lw)
   return d / s
 end
 
+-- Rounds a rectangle's edge to whole device pixels, so adjacent bars meet
+-- without a seam (raster output only).
+function Axes:snap_edge(v)
+  local s = self.snap_scale
+  if not s then return v end
+  return math.floor(v * s + 0.5) / s
+end
+
 -- Draws (or measures) a tick label: a string, or {text=, sup=} for 10^k.
 local function draw_label(cv, lab, x, y, o)
   if type(lab) ~= "table" then return cv:text(lab, x, y, o) end
@@ -218,7 +226,7 @@ local function draw_label(cv, lab, x, y, o)
   local x0, y0, _, y1 = cv:text(lab.text, left, y, b)
   -- the exponent sits on the base's ascent line
   local _, ty0 = cv:text(lab.text, left, y, {size = size, ha = 0, va = o.va, draw = false})
-  local sy = ty0 + size * 0.42
+  local sy = ty0 + size * 0.25
   local _, s0 = cv:text(lab.sup, left + wb, sy, {size = size * 0.7, ha = 0, va = "center", draw = o.draw})
   return x0, math.min(y0, s0), left + total, y1
 end

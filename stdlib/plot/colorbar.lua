@@ -23,7 +23,7 @@ function Colorbar.new(fig, parent, m, label, shrink)
   local vmin, vmax = m.vmin, m.vmax
   if not (vmax > vmin) then vmin, vmax = T.nonsingular(vmin, vmax) end
   return setmetatable({fig = fig, parent = parent, cmap = m.cmap, vmin = vmin, vmax = vmax,
-    label = label, shrink = shrink, is_colorbar = true, artists = {}}, Colorbar)
+    label = label, shrink = shrink, alpha = m.alpha, is_colorbar = true, artists = {}}, Colorbar)
 end
 
 function Colorbar:set_label(s)
@@ -55,7 +55,8 @@ function Colorbar:draw(cv, snap_scale)
     if px % 2 == 1 then d = math.floor(d) + 0.5 else d = math.floor(d + 0.5) end
     return d / snap_scale
   end
-  cv:image(ramp, b[1], b[2], b[3], b[4], {lut = colors.lut(self.cmap), vmin = 0, vmax = 255, interp = "nearest"})
+  cv:image(ramp, b[1], b[2], b[3], b[4], {lut = colors.lut(self.cmap), vmin = 0, vmax = 255, interp = "nearest",
+    alpha = self.alpha or 1})
   local rc = S.rc
   cv:set_color(0, 0, 0, 1)
   cv:set_line(rc.axes_linewidth, "square", "miter")
