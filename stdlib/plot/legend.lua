@@ -126,6 +126,7 @@ function L.draw(ax, cv)
   local w, h = cw + 2 * pad, ch + title_h + 2 * pad
   local loc = spec.loc
   if loc == 0 then loc = best_loc(ax, w, h, R.borderaxespad * fs) end
+  ax.legend_loc = loc -- where it went (tests read it)
   local x, y = place(ax.box, loc, w, h, R.borderaxespad * fs)
   if spec.frameon then
     rounded_rect(cv, x, y, w, h, 0.2 * fs)
