@@ -118,6 +118,11 @@ function(rows, cols, opts)
   if Axes.is_options(rows) then rows, cols, opts = nil, nil, rows end
   if Axes.is_options(cols) then cols, opts = nil, cols end
   rows, cols = rows or 1, cols or 1
+  for _, v in ipairs({rows, cols}) do
+    if type(v) ~= "number" or v < 1 or v ~= math.floor(v) or v > 100 then
+      U.fail(string.format("subplots: rows and cols must be whole numbers from 1 to 100, got %s", tostring(v)))
+    end
+  end
   local o = U.options("subplots", opts, subplots_opts)
   U.check_opt("subplots", "squeeze", o.squeeze, "boolean")
   local fig = new_figure(nil, {size = o.size or o.figsize, dpi = o.dpi, facecolor = o.facecolor}, "subplots")
