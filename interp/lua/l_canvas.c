@@ -345,6 +345,20 @@ static int c_polyline(lua_State *L)
     return 1;
 }
 
+/* stroke_polyline(x, y, tf) -> vertices: builds and strokes a line */
+static int c_stroke_polyline(lua_State *L)
+{
+    lua_settop(L, 4); /* converted tensors are pushed above the arguments */
+    cairo_t *cr = check_cr(L);
+    int64_t n, m;
+    const double *x = check_f64(L, 2, &n, NULL), *y = check_f64(L, 3, &m, NULL);
+    if (n != m) return luaL_error(L, "plot: x has %I values and y has %I", (lua_Integer)n, (lua_Integer)m);
+    tsh_plot_tf tf;
+    check_tf(L, 4, &tf);
+    lua_pushinteger(L, tsh_plot_polyline_stroke(cr, x, y, n, &tf));
+    return 1;
+}
+
 /* band(x, y1, y2 or number, tf [, horizontal]): fill_between's polygon */
 static int c_band(lua_State *L)
 {
@@ -539,7 +553,7 @@ static const luaL_Reg canvas_methods[] = {
     {"close_path", c_close_path}, {"clip", c_clip}, {"reset_clip", c_reset_clip},
     {"set_color", c_set_color}, {"set_line", c_set_line}, {"move_to", c_move_to},
     {"line_to", c_line_to}, {"rectangle", c_rectangle}, {"arc", c_arc}, {"fill", c_fill},
-    {"stroke", c_stroke}, {"text", c_text}, {"polyline", c_polyline}, {"band", c_band},
+    {"stroke", c_stroke}, {"text", c_text}, {"polyline", c_polyline}, {"stroke_polyline", c_stroke_polyline}, {"band", c_band},
     {"markers", c_markers}, {"image", c_image}, {"segments", c_segments}, {NULL, NULL},
 };
 

@@ -58,7 +58,20 @@ typedef struct emitter {
     int have, pen;  /* a previous vertex; the path's current point is at it */
     double px, py;
     int64_t count;
+    int chunk, inchunk; /* stroke every `chunk` segments (0: never) */
 } emitter;
+
+/* Strokes the path so far and goes on from its end: Cairo's stroker slows
+ * down sharply on one long self-crossing path (a noisy 100k-point line),
+ * and opaque pieces drawn one after another look the same. */
+static void em_segment_done(emitter *e, double x, double y)
+{
+    if (e->chunk && ++e->inchunk >= e->chunk) {
+        cairo_stroke(e->cr);
+        cairo_move_to(e->cr, x, y);
+        e->inchunk = 0;
+    }
+}
 
 static void em_vertex(emitter *e, double x, double y)
 {
@@ -69,12 +82,14 @@ static void em_vertex(emitter *e, double x, double y)
         if (e->pen) cairo_move_to(e->cr, x, y);
     } else if (e->pen && inside(e->box, x, y)) {
         cairo_line_to(e->cr, x, y);
+        em_segment_done(e, x, y);
     } else {
         double t0, t1, dx = x - e->px, dy = y - e->py;
         if (clip_segment(e->box, e->px, e->py, x, y, &t0, &t1)) {
             if (t0 > 0 || !e->pen) cairo_move_to(e->cr, e->px + t0 * dx, e->py + t0 * dy);
             cairo_line_to(e->cr, e->px + t1 * dx, e->py + t1 * dy);
             e->pen = t1 >= 1;
+            em_segment_done(e, e->px + t1 * dx, e->py + t1 * dy);
         } else {
             e->pen = 0;
         }
@@ -161,10 +176,10 @@ static void sp_break(simplifier *s)
     em_break(s->e);
 }
 
-int64_t tsh_plot_polyline(cairo_t *cr, const double *x, const double *y, int64_t n,
-                          const tsh_plot_tf *tf, int simplify)
+static int64_t polyline(cairo_t *cr, const double *x, const double *y, int64_t n, const tsh_plot_tf *tf,
+                        int simplify, int chunk)
 {
-    emitter e = {.cr = cr, .box = tf->clip};
+    emitter e = {.cr = cr, .box = tf->clip, .chunk = chunk};
     /* a third of a device pixel, in user units */
     double ux = 1, uy = 0;
     cairo_user_to_device_distance(cr, &ux, &uy);
@@ -182,6 +197,30 @@ int64_t tsh_plot_polyline(cairo_t *cr, const double *x, const double *y, int64_t
     }
     if (simplify) sp_break(&s);
     return e.count;
+}
+
+int64_t tsh_plot_polyline(cairo_t *cr, const double *x, const double *y, int64_t n,
+                          const tsh_plot_tf *tf, int simplify)
+{
+    return polyline(cr, x, y, n, tf, simplify, 0);
+}
+
+int64_t tsh_plot_polyline_stroke(cairo_t *cr, const double *x, const double *y, int64_t n,
+                                 const tsh_plot_tf *tf)
+{
+    double r, g, b, a = 0;
+    cairo_pattern_t *src = cairo_get_source(cr);
+    int opaque = cairo_pattern_get_type(src) == CAIRO_PATTERN_TYPE_SOLID &&
+                 cairo_pattern_get_rgba(src, &r, &g, &b, &a) == CAIRO_STATUS_SUCCESS && a >= 1.0;
+    /* pieces only where they cannot show: opaque, solid, and long */
+    int chunk = opaque && cairo_get_dash_count(cr) == 0 && n > 512 ? 64 : 0;
+    cairo_line_cap_t cap = cairo_get_line_cap(cr);
+    if (chunk) cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND); /* the joints between pieces */
+    cairo_new_path(cr);
+    int64_t count = polyline(cr, x, y, n, tf, 1, chunk);
+    cairo_stroke(cr);
+    cairo_set_line_cap(cr, cap);
+    return count;
 }
 
 void tsh_plot_segments(cairo_t *cr, const double *x0, const double *y0, const double *x1,

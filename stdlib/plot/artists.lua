@@ -74,11 +74,9 @@ function A.Line:draw(cv, ax)
   local tf = self:transform(ax)
   clip_to_axes(cv, ax)
   if self.linestyle ~= "none" and self.linewidth > 0 then
-    cv:new_path()
-    cv:polyline(self.x, self.y, tf)
     stroke_style(cv, self)
     set_rgba(cv, self.color, self.alpha)
-    cv:stroke()
+    cv:stroke_polyline(self.x, self.y, tf)
   end
   if self.marker then
     cv:markers(self.x, self.y, tf, self:marker_style())

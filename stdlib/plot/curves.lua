@@ -43,7 +43,15 @@ local function series(history)
       names[#names + 1] = k
     end
   end
-  table.sort(names)
+  -- train before test before anything else, then by name
+  local function rank(k)
+    local l = k:lower()
+    return l:find("train", 1, true) and 1 or (l:find("test", 1, true) or l:find("val", 1, true)) and 2 or 3
+  end
+  table.sort(names, function(a, b)
+    if rank(a) ~= rank(b) then return rank(a) < rank(b) end
+    return a < b
+  end)
   return out, names
 end
 

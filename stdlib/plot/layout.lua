@@ -58,7 +58,8 @@ function M.tight(fig, pad)
       if r0 > 1 then vgap[-(r0 - 1)] = math.max(vgap[-(r0 - 1)] or 0, t) end
       if r1 < rows then vgap[r1] = math.max(vgap[r1] or 0, b) end
     end
-    if fig.sup then top = math.max(top, (1 - fig.sup.y) * H + fig.sup.fontsize * 1.2) end
+    -- the suptitle takes a band at the top, above the subplots' own titles
+    if fig.sup then top = top + (1 - fig.sup.y) * H + fig.sup.fontsize * 1.3 end
     local sp = fig.subplotpars
     sp.left = math.min(0.45, (left + padpt) / W)
     sp.right = math.max(0.55, 1 - (right + padpt) / W)
