@@ -17,6 +17,9 @@ set -euo pipefail
 # REPL tests.
 BUILD_PKGS=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libreadline-dev
             libopenblas-openmp-dev tmux)
+# zlib reads .npz and gzipped IDX files; Fashion-MNIST is the built-in data
+# set (the DataLoader tests and the training script read it).
+BUILD_PKGS+=(zlib1g-dev dataset-fashion-mnist)
 BENCH_PKGS=(python3 python3-torch hyperfine)
 
 bench=0

@@ -2,7 +2,8 @@
 -- It only arranges lazy loading: nn, optim, vision, plot and cuda are
 -- globals that load their module on first use, so `tensh -e ''` pays for
 -- none of them. A module lives in stdlib/<name>.lua or stdlib/<name>/init.lua.
-local lazy = {nn = "nn", optim = "optim", vision = "vision", plot = "plot", cuda = "cuda", data = "data"}
+local lazy = {nn = "nn", optim = "optim", vision = "vision", plot = "plot", cuda = "cuda", data = "data",
+  autograd = "autograd"}
 
 -- The names of the lazy modules, for the REPL's completion and help().
 package.loaded["tensh.lazy"] = lazy

@@ -20,7 +20,7 @@ typedef enum tsh_op {
      * i[0] = 1 is logspace: out[k] = f[2] ^ (the value above).) */
     /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype */
     TSH_OP_ADD,           /* in0 + f[0]*in1 (alpha; i[0] for integer dtypes) */
-    TSH_OP_SUB,
+    TSH_OP_SUB,           /* in0 - f[0]*in1 (alpha; i[0] for integer dtypes) */
     TSH_OP_MUL,
     TSH_OP_DIV,           /* true division: float dtypes only */
     TSH_OP_FLOOR_DIVIDE,
@@ -56,18 +56,35 @@ typedef enum tsh_op {
     TSH_OP_TANH,
     TSH_OP_SIGMOID,
     TSH_OP_RELU,
-    TSH_OP_GELU,          /* exact (erf) form, as torch's default */
+    TSH_OP_GELU,          /* exact (erf) form, as torch's default; i[0] = 1: tanh form */
     TSH_OP_SILU,
     TSH_OP_FLOOR,
     TSH_OP_CEIL,
-    TSH_OP_ROUND,         /* half to even, as torch.round */
+    TSH_OP_ROUND,         /* half to even, as torch.round; i[0] = decimals (floats) */
     TSH_OP_TRUNC,
     TSH_OP_RECIPROCAL,
     TSH_OP_SQUARE,
     TSH_OP_LOGICAL_NOT,
-    TSH_OP_CLAMP,         /* i[0] bit 1: has min f[0], bit 2: has max f[1] */
+    TSH_OP_CLAMP,         /* i[0] bit 1: has min f[0], bit 2: has max f[1]; the same
+                           * bounds as integers in i[1], i[2] (exact past 2^53) */
     /* reductions: in0 contiguous, read as (outer=i[0], red=i[1], inner=i[2]);
-     * out contiguous (outer, inner); out2 int64 1-based indices where asked */
+     * out contiguous (outer, inner); out2 int64 1-based indices where asked.
+     * The front end (interp/core/reduce.c) refines this as follows:
+     * - a 0-dim input arrives as (1, 1, 1); several reduced dims arrive
+     *   permuted to the end and merged into red (inner = 1);
+     * - dtypes: in0 is never float16/bfloat16 (computed as float32). SUM,
+     *   PROD, CUMSUM, CUMPROD: out float with in0 of the same dtype, or out
+     *   integer with in0 bool/integer (accumulate in int64, wrap on store).
+     *   MAX, MIN, SORT, TOPK: out in0's dtype. MEAN, VAR, NORM, LOGSUMEXP,
+     *   SOFTMAX, LOG_SOFTMAX: float32/float64 only, out of in0's dtype.
+     *   ANY, ALL: any in0, out bool or uint8 (torch keeps uint8).
+     * - red may be 0 (sum 0, prod 1, mean/var nan, norm 0, logsumexp -inf,
+     *   any false, all true) except for MAX, MIN, ARGMAX, ARGMIN, which the
+     *   front end refuses; outputs with no elements are never dispatched.
+     * - ties pick the first index; NaN wins max/min/argmax/argmin (first NaN).
+     * - VAR: i[3] 1 gives the standard deviation (sqrt of var); divides by
+     *   max(0, red - correction). NORM: f[0] = p: inf, -inf, 0 (count of
+     *   nonzeros), 1, 2 or any other p. */
     TSH_OP_SUM,
     TSH_OP_MEAN,
     TSH_OP_PROD,
@@ -80,7 +97,9 @@ typedef enum tsh_op {
     TSH_OP_LOGSUMEXP,
     TSH_OP_ANY,           /* out bool */
     TSH_OP_ALL,
-    /* along one dim: in0 and out contiguous (outer, red, inner) */
+    /* along one dim: in0 and out contiguous (outer, red, inner); dtypes as
+     * above. SORT and TOPK are stable (equal values keep index order) and
+     * put NaN above +inf, as torch does; TOPK's out is always sorted. */
     TSH_OP_CUMSUM,
     TSH_OP_CUMPROD,
     TSH_OP_SOFTMAX,

@@ -9,6 +9,38 @@
 
 static _Atomic int64_t new_bytes;
 
+/* Tensor and storage headers come and go with every op; a small per-thread
+ * free list keeps malloc off the path of tiny ops. */
+#define HEADER_CACHE 65536
+typedef union header { tsh_tensor t; tsh_storage s; union header *next; } header;
+static _Thread_local header *free_headers;
+static _Thread_local int n_free_headers;
+
+static void *header_alloc(void)
+{
+    header *h = free_headers;
+    if (h) {
+        free_headers = h->next;
+        n_free_headers--;
+        memset(h, 0, sizeof *h);
+        return h;
+    }
+    return calloc(1, sizeof(header));
+}
+
+static void header_free(void *p)
+{
+    if (!p) return;
+    if (n_free_headers >= HEADER_CACHE) {
+        free(p);
+        return;
+    }
+    header *h = p;
+    h->next = free_headers;
+    free_headers = h;
+    n_free_headers++;
+}
+
 int64_t tsh_take_new_bytes(void)
 {
     return __atomic_exchange_n(&new_bytes, 0, __ATOMIC_RELAXED);
@@ -86,7 +118,7 @@ static void storage_release(tsh_storage *s)
         const tsh_backend *b = tsh_backend_for(s->device.type);
         if (b) b->free(s->data, s->nbytes);
     }
-    free(s);
+    header_free(s);
 }
 
 static tsh_status check_shape(int ndim, const int64_t *shape)
@@ -103,7 +135,7 @@ static tsh_status check_shape(int ndim, const int64_t *shape)
 
 static tsh_tensor *tensor_alloc(int ndim, const int64_t *shape, tsh_dtype dt)
 {
-    tsh_tensor *t = calloc(1, sizeof *t);
+    tsh_tensor *t = header_alloc();
     if (!t) return NULL;
     t->refcount = 1;
     t->dtype = dt;
@@ -124,11 +156,11 @@ tsh_status tsh_tensor_empty(int ndim, const int64_t *shape, tsh_dtype dt, tsh_de
         return tsh_fail(TSH_ERR_OOM, "tensor of %lld elements is too large", (long long)n);
     size_t nbytes = (size_t)n * es;
     tsh_tensor *t = tensor_alloc(ndim, shape, dt);
-    tsh_storage *s = calloc(1, sizeof *s);
+    tsh_storage *s = header_alloc();
     void *data = (t && s) ? b->alloc(nbytes) : NULL;
     if (!data) {
-        free(t);
-        free(s);
+        header_free(t);
+        header_free(s);
         return tsh_fail(TSH_ERR_OOM, "out of memory allocating %.1f MiB", nbytes / 1048576.0);
     }
     s->refcount = 1;
@@ -169,10 +201,10 @@ tsh_status tsh_tensor_wrap(void *data, size_t nbytes, int ndim, const int64_t *s
     if ((size_t)tsh_shape_numel(ndim, shape) * tsh_dtype_size(dt) > nbytes)
         return tsh_fail(TSH_ERR_SHAPE, "wrapped buffer of %zu bytes is too small", nbytes);
     tsh_tensor *t = tensor_alloc(ndim, shape, dt);
-    tsh_storage *s = calloc(1, sizeof *s);
+    tsh_storage *s = header_alloc();
     if (!t || !s) {
-        free(t);
-        free(s);
+        header_free(t);
+        header_free(s);
         return tsh_fail(TSH_ERR_OOM, "out of memory");
     }
     *s = (tsh_storage){.refcount = 1, .data = data, .nbytes = nbytes,
@@ -197,5 +229,5 @@ void tsh_tensor_release(tsh_tensor *t)
     if (!t || __atomic_sub_fetch(&t->refcount, 1, __ATOMIC_ACQ_REL) > 0) return;
     if (t->ag && tsh_autograd_free_hook) tsh_autograd_free_hook(t->ag);
     storage_release(t->storage);
-    free(t);
+    header_free(t);
 }

@@ -30,6 +30,9 @@ typedef struct tsh_storage {
      * storage wrap memory it does not own (a mapped file, a Lua string). */
     void (*release)(void *ctx, void *data, size_t nbytes);
     void *release_ctx;
+    /* Bumped by every kernel that writes here; autograd compares it with
+     * the version a saved tensor had, to refuse stale gradients. */
+    uint64_t version;
 } tsh_storage;
 
 struct tsh_autograd; /* issue 5: owned by the autograd layer */

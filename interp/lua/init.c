@@ -17,7 +17,9 @@ int luaopen_tensh(lua_State *L)
     tshL_open_linalg(L);
     tshL_open_index(L);
     tshL_open_print(L);
+    tshL_open_io(L);
     tshL_open_help(L);
+    tshL_open_autograd(L);
     tshL_open_canvas(L); /* package.preload["tensh.canvas"], for stdlib/plot */
     tshL_push_module(L);
     /* In package.loaded too, so require "tensor" works and luaL_argerror

@@ -6,7 +6,7 @@
 #include "core/create.h"
 #include "lt.h"
 
-static const char *const create_opts[] = {"dtype", "device", NULL};
+static const char *const create_opts[] = {"dtype", "device", "requires_grad", NULL};
 
 static tsh_num check_num(lua_State *L, int arg)
 {
@@ -54,6 +54,7 @@ static int arange_like(lua_State *L, const char *fname, bool inclusive)
     tsh_tensor *o;
     TSHL_TRY(L, inclusive ? tsh_range(s, e, step, dt, dev, &o) : tsh_arange(s, e, step, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, nnum + 1, o);
     return 1;
 }
 
@@ -70,6 +71,7 @@ static int l_linspace(lua_State *L)
     tsh_tensor *o;
     TSHL_TRY(L, tsh_linspace(s, e, steps, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, 4, o);
     return 1;
 }
 
@@ -86,6 +88,7 @@ static int l_logspace(lua_State *L)
     tsh_tensor *o;
     TSHL_TRY(L, tsh_logspace(s, e, steps, base, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, opt, o);
     return 1;
 }
 
@@ -104,6 +107,7 @@ static int l_eye(lua_State *L)
     tsh_tensor *o;
     TSHL_TRY(L, tsh_eye(n, m, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, opt, o);
     return 1;
 }
 
@@ -184,6 +188,7 @@ static int rand_make(lua_State *L, const char *fname, bool normal)
     tsh_tensor *o;
     TSHL_TRY(L, normal ? tsh_randn(nd, shape, dt, dev, &o) : tsh_rand(nd, shape, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, next, o);
     return 1;
 }
 
@@ -212,6 +217,7 @@ static int l_normal(lua_State *L)
     tsh_tensor *o;
     TSHL_TRY(L, tsh_normal(mean, std, nd, shape, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, next, o);
     return 1;
 }
 
@@ -244,6 +250,7 @@ static int l_randint(lua_State *L)
     tsh_tensor *o;
     TSHL_TRY(L, tsh_randint(low, high, nd, shape, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, next, o);
     return 1;
 }
 
@@ -256,6 +263,7 @@ static int l_randperm(lua_State *L)
     tsh_tensor *o;
     TSHL_TRY(L, tsh_randperm(n, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, 2, o);
     return 1;
 }
 
@@ -277,6 +285,7 @@ static int make_like(lua_State *L, int opt, const char *fname, int kind, int64_t
     else if (kind == LIKE_RANDN) TSHL_TRY(L, tsh_randn(like->ndim, like->shape, dt, dev, &o));
     else TSHL_TRY(L, tsh_randint(low, high, like->ndim, like->shape, dt, dev, &o));
     tshL_push(L, o);
+    tshL_apply_requires_grad(L, opt, o);
     return 1;
 }
 

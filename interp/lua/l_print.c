@@ -3,17 +3,28 @@
  * in interp/core/format.c, which the REPL shares; this file only checks
  * arguments and moves strings between C and Lua. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "core/autograd.h"
 #include "core/format.h"
 #include "lt.h"
 
 int tshL_tostring(lua_State *L)
 {
     tsh_tensor *t = tshL_check(L, 1);
-    char *s;
+    char *s, suffix[96];
     size_t n;
-    TSHL_TRY(L, tsh_format_tensor(t, &tsh_print_options, NULL, &s, &n));
+    const char *extra[2] = {NULL, NULL};
+    /* as PyTorch: a non-leaf names its grad_fn, a leaf says it requires grad */
+    tsh_node *fn = tsh_grad_fn(t);
+    if (fn) {
+        snprintf(suffix, sizeof suffix, "grad_fn=<%s>", fn->name);
+        extra[0] = suffix;
+    } else if (tsh_requires_grad(t)) {
+        extra[0] = "requires_grad=true";
+    }
+    TSHL_TRY(L, tsh_format_tensor(t, &tsh_print_options, extra, &s, &n));
     lua_pushlstring(L, s, n);
     free(s);
     return 1;

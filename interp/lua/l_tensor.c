@@ -3,6 +3,7 @@
  * tables and the simple constructors (zeros, ones, full, empty, *_like). */
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "lt.h"
@@ -30,6 +31,7 @@ static int t_index(lua_State *L)
             lua_pushinteger(L, t->ndim);
             return 1;
         }
+        if (tshL_autograd_get(L, t, k)) return 1;
         return luaL_error(L, "Tensor has no method or field '%s'", k);
     }
     return tshL_index_get(L);
@@ -37,8 +39,11 @@ static int t_index(lua_State *L)
 
 static int t_newindex(lua_State *L)
 {
-    if (lua_type(L, 2) == LUA_TSTRING)
-        return luaL_error(L, "cannot set field '%s' on a Tensor", lua_tostring(L, 2));
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        if (tshL_autograd_set(L, tshL_check(L, 1), lua_tostring(L, 2))) return 0;
+        return luaL_error(L, "cannot set field '%s' on a Tensor (settable: grad, requires_grad)",
+                          lua_tostring(L, 2));
+    }
     return tshL_index_set(L);
 }
 
@@ -499,6 +504,7 @@ static int tensor_from(lua_State *L)
         else
             TSHL_TRY(L, tsh_scalar_f64(lua_tonumber(L, 1), dt, false, &t));
         tshL_push(L, t);
+        tshL_apply_requires_grad(L, opt, t);
         return 1;
     }
     tsh_tensor *src = tshL_test(L, 1);
@@ -508,6 +514,7 @@ static int tensor_from(lua_State *L)
         tsh_status st = tsh_copy_(t, src);
         if (st != TSH_OK) { tsh_tensor_release(t); return tshL_error(L); }
         tshL_push(L, t);
+        tshL_apply_requires_grad(L, opt, t);
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -521,6 +528,7 @@ static int tensor_from(lua_State *L)
     tshL_push(L, t); /* owned by Lua now, so a raise below does not leak */
     int64_t pos = 0;
     if (tsh_numel(t) > 0) fill_table(L, 1, 0, t, &pos, 1);
+    tshL_apply_requires_grad(L, opt, t);
     return 1;
 }
 
@@ -562,6 +570,7 @@ static int make_filled(lua_State *L, const char *fname, int mode)
         if (mode == 3 && isint && !tsh_dtype_is_float(dt)) TSHL_TRY(L, tsh_fill_int_(t, luaL_checkinteger(L, next - 1)));
         else TSHL_TRY(L, tsh_fill_(t, v));
     }
+    tshL_apply_requires_grad(L, next, t);
     return 1;
 }
 
@@ -583,6 +592,7 @@ static int make_like(lua_State *L, const char *fname, int mode)
         if (mode == 3 && lua_isinteger(L, 2) && !tsh_dtype_is_float(dt)) TSHL_TRY(L, tsh_fill_int_(t, lua_tointeger(L, 2)));
         else TSHL_TRY(L, tsh_fill_(t, v));
     }
+    tshL_apply_requires_grad(L, opt, t);
     return 1;
 }
 
@@ -632,6 +642,13 @@ static int perf_counter(lua_State *L)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     lua_pushnumber(L, (double)ts.tv_sec + ts.tv_nsec * 1e-9);
+    return 1;
+}
+
+static int isatty_fn(lua_State *L)
+{
+    lua_Integer fd = luaL_optinteger(L, 1, 1);
+    lua_pushboolean(L, fd >= 0 && fd <= 1024 && isatty((int)fd));
     return 1;
 }
 
@@ -733,6 +750,9 @@ static const tshL_Reg regs[] = {
     {"empty_cache", empty_cache, TSHL_FUNC, "tensor.empty_cache()\nReturns cached free blocks to the system."},
     {"set_num_threads", set_num_threads, TSHL_FUNC,
      "tensor.set_num_threads(n)\nThreads used by CPU kernels and BLAS (one shared OpenMP pool)."},
+    {"isatty", isatty_fn, TSHL_FUNC,
+     "tensor.isatty([fd=1]) -> boolean\nWhether file descriptor fd (1: stdout, 2: stderr) is a terminal, "
+     "e.g. to draw progress bars only there."},
     {"perf_counter", perf_counter, TSHL_FUNC,
      "tensor.perf_counter() -> number\nA monotonic wall clock in seconds, for timing (like Python's time.perf_counter)."},
     {"get_num_threads", get_num_threads, TSHL_FUNC, "tensor.get_num_threads() -> integer\nThreads used by CPU kernels and BLAS."},

@@ -10,10 +10,29 @@
 #define REG_HELP "tensh.help"
 #define GC_STEP_BYTES ((int64_t)1 << 20)
 
+/* The Tensor metatable, kept under an integer key: a lookup by name costs
+ * a string compare on every call, and this runs twice per tiny op. */
+static int mt_ref = LUA_NOREF;
+
+static void push_metatable(lua_State *L)
+{
+    if (mt_ref == LUA_NOREF) {
+        luaL_getmetatable(L, TSHL_TENSOR);
+        lua_pushvalue(L, -1);
+        mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        return;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, mt_ref);
+}
+
 tsh_tensor *tshL_test(lua_State *L, int idx)
 {
-    tsh_tensor **p = luaL_testudata(L, idx, TSHL_TENSOR);
-    return p ? *p : NULL;
+    void *p = lua_touserdata(L, idx);
+    if (!p || !lua_getmetatable(L, idx)) return NULL;
+    push_metatable(L);
+    int ok = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return ok ? *(tsh_tensor **)p : NULL;
 }
 
 tsh_tensor *tshL_check(lua_State *L, int idx)
@@ -33,12 +52,25 @@ void tshL_reclaim(lua_State *L)
 }
 
 /* Tells the collector about tensor memory it cannot see, the way Torch7's
- * heap tracking did: a step of GC work per MiB of new tensor storage. */
+ * heap tracking did: a step of GC work per MiB of new tensor storage.
+ * In generational mode a step is a minor collection, which never frees a
+ * tensor that has grown old (one held across two steps, such as the previous
+ * `c` in `c = a + b`, still in its register while __add runs); so once the
+ * new tensor bytes since the last full collection pass what was live after
+ * it (and at least FULL_GC_MIN_BYTES), run a full one. */
+#define FULL_GC_MIN_BYTES ((int64_t)256 << 20)
 static void account(lua_State *L)
 {
-    static int64_t pending;
-    pending += tsh_take_new_bytes();
-    if (pending >= GC_STEP_BYTES) {
+    static int64_t pending, since_full, full_at = FULL_GC_MIN_BYTES;
+    int64_t fresh = tsh_take_new_bytes();
+    pending += fresh;
+    since_full += fresh;
+    if (since_full >= full_at) {
+        pending = since_full = 0;
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        int64_t live = tsh_host_mem_stats().allocated;
+        full_at = live > FULL_GC_MIN_BYTES ? live : FULL_GC_MIN_BYTES;
+    } else if (pending >= GC_STEP_BYTES) {
         int kb = (int)(pending >> 10);
         pending = 0;
         lua_gc(L, LUA_GCSTEP, kb);
@@ -51,9 +83,10 @@ void tshL_push(lua_State *L, tsh_tensor *t)
         lua_pushnil(L);
         return;
     }
-    tsh_tensor **p = lua_newuserdatauv(L, sizeof *p, 1);
+    tsh_tensor **p = lua_newuserdatauv(L, sizeof *p, 0);
     *p = t;
-    luaL_setmetatable(L, TSHL_TENSOR);
+    push_metatable(L);
+    lua_setmetatable(L, -2);
     account(L);
 }
 

@@ -91,7 +91,15 @@ void tshL_open_reduce(lua_State *L);   /* l_reduce.c: reductions, softmax, sort 
 void tshL_open_linalg(lua_State *L);   /* l_linalg.c: matmul family, shape ops */
 void tshL_open_index(lua_State *L);    /* l_index.c: indexing and selection */
 void tshL_open_print(lua_State *L);    /* l_print.c: printing and printoptions */
-void tshL_open_help(lua_State *L);     /* help.c: the global help() */
+void tshL_open_help(lua_State *L);
+void tshL_open_autograd(lua_State *L); /* l_autograd.c: requires_grad, backward, no_grad */
+/* The autograd fields of a tensor (grad, requires_grad, grad_fn, is_leaf):
+ * push or set the field and return 1, or return 0 for another key. */
+int tshL_autograd_get(lua_State *L, tsh_tensor *t, const char *k);
+int tshL_autograd_set(lua_State *L, tsh_tensor *t, const char *k);
+/* Applies {requires_grad=true} from the options table at opts to t. */
+void tshL_apply_requires_grad(lua_State *L, int opts, tsh_tensor *t);     /* help.c: the global help() */
+void tshL_open_io(lua_State *L);       /* l_io.c: save, load, read_idx, take_rows */
 /* t[k] and t[k] = v for non-string keys (l_index.c). */
 int tshL_index_get(lua_State *L);
 int tshL_index_set(lua_State *L);

@@ -79,6 +79,13 @@ tsh_status tsh_iter_run(const tsh_iter *it, int64_t grain, tsh_loop_fn fn, void 
     if (grain <= 0) grain = TSH_GRAIN;
     int64_t nchunk = (it->numel + grain - 1) / grain;
     if (nchunk == 1) {
+        if (it->ndim == 1) { /* one run: no index arithmetic (tiny ops) */
+            char *ptr[TSH_ITER_MAXOPS];
+            int64_t stride[TSH_ITER_MAXOPS];
+            for (int k = 0; k < it->nops; k++) ptr[k] = it->data[k], stride[k] = it->stride[k][0];
+            fn(ctx, ptr, stride, it->numel);
+            return TSH_OK;
+        }
         run_range(it, fn, ctx, 0, it->numel);
         return TSH_OK;
     }

@@ -1,4 +1,762 @@
-/* cpu/reduce.c: placeholder until this family's kernels land. */
-#include "../kernels.h"
+/* cpu/reduce.c: fast reductions: the parallel driver, then sum, mean, prod,
+ * var/std, norm, logsumexp, any and all. Floats accumulate in double (in
+ * lanes that vectorise), so a float32 sum of millions of elements keeps
+ * float32 accuracy; integers accumulate in wrapping int64. max/min live in
+ * reduce_extreme.c, the ops along a dim in reduce_dim.c and reduce_sort.c. */
+#include <stdlib.h>
 
-void tsh_cpu_register_reduce(tsh_kernel_fn *k) { (void)k; }
+#include "reduce_impl.h"
+
+/* ---- the driver ---- */
+
+#define RB 64                /* rows per block call when inner == 1 */
+#define SPLIT_OUT 64         /* at most this many outputs: split the reduced dim */
+#define SPLIT_MIN 16384      /* ... when it has at least twice this many positions */
+#define SPLIT_MAX_CHUNKS 64
+
+typedef struct drv { tsh_rjob *job; int64_t nb, jb; tsh_rstate *part; int64_t chunk; } drv;
+
+static void run_rows(void *vctx, int64_t begin, int64_t end)
+{
+    const drv *d = vctx;
+    tsh_rstate st[RB];
+    for (int64_t o = begin; o < end; o += RB) {
+        int64_t o1 = o + RB < end ? o + RB : end;
+        d->job->fn->block(d->job, o, o1, 0, 1, 0, d->job->g.red, st);
+        d->job->fn->finish(d->job, st, o, o1 - o);
+    }
+}
+
+/* Short rows: a block of rows transposed, then reduced as columns by a
+ * copy of the job that points at the buffer. */
+static void run_short_rows(void *vctx, int64_t begin, int64_t end)
+{
+    const drv *d = vctx;
+    tsh_rjob t = *d->job;
+    size_t es = tsh_dtype_size(t.dt);
+    uint64_t buf[TSH_SHORT_RED * TSH_RED_JB]; /* uint64_t: aligned for every dtype */
+    tsh_rstate st[TSH_RED_JB];
+    t.x = (const char *)buf;
+    t.g.outer = 1;
+    for (int64_t o = begin; o < end; o += TSH_RED_JB) {
+        int64_t w = end - o < TSH_RED_JB ? end - o : TSH_RED_JB;
+        t.g.inner = w;
+        tsh_rows_to_cols(d->job->x + o * t.g.red * (int64_t)es, (char *)buf, w, t.g.red, es);
+        d->job->fn->block(&t, 0, 1, 0, w, 0, t.g.red, st);
+        d->job->fn->finish(d->job, st, o, w);
+    }
+}
+
+static void run_cols(void *vctx, int64_t begin, int64_t end)
+{
+    const drv *d = vctx;
+    const tsh_rgeom g = d->job->g;
+    tsh_rstate st[TSH_RED_JB];
+    for (int64_t t = begin; t < end; t++) {
+        int64_t o = t / d->nb, j0 = (t % d->nb) * d->jb;
+        int64_t j1 = j0 + d->jb < g.inner ? j0 + d->jb : g.inner;
+        d->job->fn->block(d->job, o, o + 1, j0, j1, 0, g.red, st);
+        d->job->fn->finish(d->job, st, o * g.inner + j0, j1 - j0);
+    }
+}
+
+static void run_split(void *vctx, int64_t begin, int64_t end)
+{
+    const drv *d = vctx;
+    const tsh_rgeom g = d->job->g;
+    int64_t nout = g.outer * g.inner;
+    for (int64_t c = begin; c < end; c++) {
+        int64_t r0 = c * d->chunk, r1 = r0 + d->chunk < g.red ? r0 + d->chunk : g.red;
+        tsh_rstate *st = d->part + c * nout;
+        if (g.inner == 1) d->job->fn->block(d->job, 0, g.outer, 0, 1, r0, r1, st);
+        else
+            for (int64_t o = 0; o < g.outer; o++)
+                d->job->fn->block(d->job, o, o + 1, 0, g.inner, r0, r1, st + o * g.inner);
+    }
+}
+
+tsh_status tsh_reduce_run(tsh_rjob *job)
+{
+    const tsh_rgeom g = job->g;
+    int64_t nout = g.outer * g.inner, red = g.red > 0 ? g.red : 1;
+    drv d = {.job = job};
+    if (nout <= SPLIT_OUT && g.red >= 2 * SPLIT_MIN) {
+        /* The chunking depends only on the sizes, never on the thread
+         * count, so results are the same however many threads run. */
+        int64_t nchunk = g.red / SPLIT_MIN < SPLIT_MAX_CHUNKS ? g.red / SPLIT_MIN : SPLIT_MAX_CHUNKS;
+        d.chunk = (g.red + nchunk - 1) / nchunk;
+        nchunk = (g.red + d.chunk - 1) / d.chunk;
+        d.part = malloc(sizeof(tsh_rstate) * (size_t)(nchunk * nout));
+        if (!d.part) return tsh_fail(TSH_ERR_OOM, "%s: out of memory", tsh_op_infos[job->op].name);
+        tsh_status st = tsh_parallel_for(nchunk, 1, run_split, &d);
+        if (st == TSH_OK) {
+            for (int64_t c = 1; c < nchunk; c++)
+                for (int64_t k = 0; k < nout; k++) job->fn->combine(job, &d.part[k], &d.part[c * nout + k]);
+            job->fn->finish(job, d.part, 0, nout);
+        }
+        free(d.part);
+        return st;
+    }
+    if (g.inner == 1) {
+        int64_t grain = TSH_GRAIN / red;
+        bool shrt = g.red > 0 && g.red <= TSH_SHORT_RED && g.outer >= 64;
+        return tsh_parallel_for(g.outer, grain > 0 ? grain : 1, shrt ? run_short_rows : run_rows, &d);
+    }
+    d.jb = tsh_red_jb(red);
+    d.nb = (g.inner + d.jb - 1) / d.jb;
+    int64_t grain = TSH_GRAIN / (red * (g.inner < d.jb ? g.inner : d.jb));
+    return tsh_parallel_for(g.outer * d.nb, grain > 0 ? grain : 1, run_cols, &d);
+}
+
+void tsh_rjob_init(tsh_rjob *job, tsh_op op, const tsh_kargs *a, const tsh_rop *fn, int mode)
+{
+    job->a = a;
+    job->op = op;
+    job->g = (tsh_rgeom){a->i[0], a->i[1], a->i[2]};
+    job->dt = a->in[0]->dtype;
+    job->x = tsh_data(a->in[0]);
+    job->fn = fn;
+    job->mode = mode;
+}
+
+/* Stores v (floats) or iv (integers and bool) into out[k]. */
+static void store_out(const tsh_tensor *out, int64_t k, double v, int64_t iv)
+{
+    char *p = tsh_data(out);
+    switch (out->dtype) {
+    case TSH_F32: ((float *)p)[k] = (float)v; break;
+    case TSH_F64: ((double *)p)[k] = v; break;
+    case TSH_I64: ((int64_t *)p)[k] = iv; break;
+    default: tsh_store_i64(out->dtype, p + k * (int64_t)tsh_dtype_size(out->dtype), iv); break;
+    }
+}
+
+/* ---- float map-sums: sum, mean, norm (p = 1, 2, 0, other), var ---- */
+
+enum { MAP_ID, MAP_ABS, MAP_SQ, MAP_NZ, MAP_POW, MAP_SQDEV };
+
+#define LANES 16
+#define ROW_BLOCK 4096 /* each lane sums at most 256 terms; block totals add in double */
+
+/* acc[0..LANES) += EXPR(v) for v = p[i], i in [0, n); T the element type. */
+#define ROW_ACC(T, src, n, acc, EXPR)                                                   \
+    do {                                                                                \
+        const T *p_ = (const T *)(src);                                                 \
+        int64_t i_ = 0;                                                                 \
+        for (; i_ + LANES <= (n); i_ += LANES) {                                        \
+            _Pragma("omp simd") for (int k_ = 0; k_ < LANES; k_++) {                    \
+                double v = (double)p_[i_ + k_];                                         \
+                acc[k_] += (EXPR);                                                      \
+            }                                                                           \
+        }                                                                               \
+        for (; i_ < (n); i_++) {                                                        \
+            double v = (double)p_[i_];                                                  \
+            acc[0] += (EXPR);                                                           \
+        }                                                                               \
+    } while (0)
+
+/* Sum of map(x) over a contiguous run of n floats (f32 or f64). */
+TSH_MULTIVERSION
+static double row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
+{
+    double total = 0;
+    size_t es = tsh_dtype_size(dt);
+    for (int64_t b = 0; b < n; b += ROW_BLOCK) {
+        int64_t m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
+        const char *s = src + b * (int64_t)es;
+        double acc[LANES] = {0};
+        if (dt == TSH_F32) {
+            switch (map) {
+            case MAP_ID: ROW_ACC(float, s, m, acc, v); break;
+            case MAP_ABS: ROW_ACC(float, s, m, acc, fabs(v)); break;
+            case MAP_SQ: ROW_ACC(float, s, m, acc, v * v); break;
+            case MAP_NZ: ROW_ACC(float, s, m, acc, v != 0); break;
+            case MAP_SQDEV: ROW_ACC(float, s, m, acc, (v - sh) * (v - sh)); break;
+            default: ROW_ACC(float, s, m, acc, pow(fabs(v), pw)); break;
+            }
+        } else {
+            switch (map) {
+            case MAP_ID: ROW_ACC(double, s, m, acc, v); break;
+            case MAP_ABS: ROW_ACC(double, s, m, acc, fabs(v)); break;
+            case MAP_SQ: ROW_ACC(double, s, m, acc, v * v); break;
+            case MAP_NZ: ROW_ACC(double, s, m, acc, v != 0); break;
+            case MAP_SQDEV: ROW_ACC(double, s, m, acc, (v - sh) * (v - sh)); break;
+            default: ROW_ACC(double, s, m, acc, pow(fabs(v), pw)); break;
+            }
+        }
+        for (int k = LANES / 2; k > 0; k /= 2)
+            for (int q = 0; q < k; q++) acc[q] += acc[q + k];
+        total += acc[0];
+    }
+    return total;
+}
+
+/* acc[j] += EXPR(v) for v = column j of rows [r0, r1), j in [0, m). */
+#define COL_ACC(T, base, stride, r0, r1, m, acc, EXPR)                                  \
+    do {                                                                                \
+        for (int64_t r_ = (r0); r_ < (r1); r_++) {                                      \
+            const T *p_ = (const T *)(base) + r_ * (stride);                             \
+            _Pragma("omp simd") for (int64_t j = 0; j < (m); j++) {                     \
+                double v = (double)p_[j];                                               \
+                acc[j] += (EXPR);                                                       \
+            }                                                                           \
+        }                                                                               \
+    } while (0)
+
+/* Column sums of map(x) for m <= TSH_RED_JB adjacent columns. */
+TSH_MULTIVERSION
+static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1, int64_t m,
+                     int map, const double *sh, double pw, double *acc)
+{
+    for (int64_t j = 0; j < m; j++) acc[j] = 0;
+    if (dt == TSH_F32) {
+        switch (map) {
+        case MAP_ID: COL_ACC(float, base, stride, r0, r1, m, acc, v); break;
+        case MAP_ABS: COL_ACC(float, base, stride, r0, r1, m, acc, fabs(v)); break;
+        case MAP_SQ: COL_ACC(float, base, stride, r0, r1, m, acc, v * v); break;
+        case MAP_NZ: COL_ACC(float, base, stride, r0, r1, m, acc, v != 0); break;
+        case MAP_SQDEV: COL_ACC(float, base, stride, r0, r1, m, acc, (v - sh[j]) * (v - sh[j])); break;
+        default: COL_ACC(float, base, stride, r0, r1, m, acc, pow(fabs(v), pw)); break;
+        }
+    } else {
+        switch (map) {
+        case MAP_ID: COL_ACC(double, base, stride, r0, r1, m, acc, v); break;
+        case MAP_ABS: COL_ACC(double, base, stride, r0, r1, m, acc, fabs(v)); break;
+        case MAP_SQ: COL_ACC(double, base, stride, r0, r1, m, acc, v * v); break;
+        case MAP_NZ: COL_ACC(double, base, stride, r0, r1, m, acc, v != 0); break;
+        case MAP_SQDEV: COL_ACC(double, base, stride, r0, r1, m, acc, (v - sh[j]) * (v - sh[j])); break;
+        default: COL_ACC(double, base, stride, r0, r1, m, acc, pow(fabs(v), pw)); break;
+        }
+    }
+}
+
+/* Start of (o, r0, j0) in bytes. */
+static const char *job_at(const tsh_rjob *job, int64_t o, int64_t r, int64_t j)
+{
+    return job->x + ((o * job->g.red + r) * job->g.inner + j) * (int64_t)tsh_dtype_size(job->dt);
+}
+
+/* State: v = the sum of map(x); mode = the map. */
+static void msum_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
+                       int64_t r0, int64_t r1, tsh_rstate *st)
+{
+    double pw = job->a->f[0];
+    if (job->g.inner == 1) {
+        for (int64_t o = o0; o < o1; o++)
+            st[o - o0].v = row_msum(job->dt, job_at(job, o, r0, 0), r1 - r0, job->mode, 0, pw);
+        return;
+    }
+    double acc[TSH_RED_JB];
+    col_msum(job->dt, job_at(job, o0, 0, j0), job->g.inner, r0, r1, j1 - j0, job->mode, NULL, pw, acc);
+    for (int64_t j = 0; j < j1 - j0; j++) st[j].v = acc[j];
+}
+
+static void sum_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+{
+    (void)job;
+    acc->v += part->v;
+    acc->i = (int64_t)((uint64_t)acc->i + (uint64_t)part->i);
+}
+
+static void msum_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
+{
+    double p = job->a->f[0];
+    for (int64_t k = 0; k < n; k++) {
+        double v = st[k].v;
+        if (job->op == TSH_OP_MEAN) v /= (double)job->g.red;
+        else if (job->op == TSH_OP_NORM && job->mode == MAP_SQ) v = sqrt(v);
+        else if (job->op == TSH_OP_NORM && job->mode == MAP_POW) v = pow(v, 1 / p);
+        store_out(job->a->out, k0 + k, v, 0);
+    }
+}
+
+static const tsh_rop msum_fn = {msum_block, sum_combine, msum_finish};
+
+/* ---- var/std: two passes per block, blocks merged by Chan's formula ---- */
+
+/* State: v = mean, s = sum of squared deviations, i = count. */
+static void var_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
+                      int64_t r0, int64_t r1, tsh_rstate *st)
+{
+    int64_t n = r1 - r0;
+    if (job->g.inner == 1) {
+        for (int64_t o = o0; o < o1; o++) {
+            const char *p = job_at(job, o, r0, 0);
+            double mean = n ? row_msum(job->dt, p, n, MAP_ID, 0, 0) / (double)n : 0;
+            double m2 = n ? row_msum(job->dt, p, n, MAP_SQDEV, mean, 0) : 0;
+            st[o - o0] = (tsh_rstate){.v = mean, .s = m2, .i = n};
+        }
+        return;
+    }
+    double mean[TSH_RED_JB], m2[TSH_RED_JB];
+    int64_t m = j1 - j0;
+    const char *base = job_at(job, o0, 0, j0);
+    col_msum(job->dt, base, job->g.inner, r0, r1, m, MAP_ID, NULL, 0, mean);
+    for (int64_t j = 0; j < m; j++) mean[j] = n ? mean[j] / (double)n : 0;
+    col_msum(job->dt, base, job->g.inner, r0, r1, m, MAP_SQDEV, mean, 0, m2);
+    for (int64_t j = 0; j < m; j++) st[j] = (tsh_rstate){.v = mean[j], .s = m2[j], .i = n};
+}
+
+static void var_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+{
+    (void)job;
+    if (part->i == 0) return;
+    if (acc->i == 0) {
+        *acc = *part;
+        return;
+    }
+    double na = (double)acc->i, nb = (double)part->i, n = na + nb, delta = part->v - acc->v;
+    acc->v += delta * nb / n;
+    acc->s += part->s + delta * delta * na * nb / n;
+    acc->i += part->i;
+}
+
+static void var_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
+{
+    double corr = job->a->f[0];
+    for (int64_t k = 0; k < n; k++) {
+        double v = st[k].s / fmax(0.0, (double)st[k].i - corr);
+        store_out(job->a->out, k0 + k, job->a->i[3] ? sqrt(v) : v, 0);
+    }
+}
+
+static const tsh_rop var_fn = {var_block, var_combine, var_finish};
+
+/* ---- NaN-propagating max/min of |x| (inf norms) and of x (logsumexp) ---- */
+
+enum { EXT_MAX, EXT_MIN, EXT_MAXABS, EXT_MINABS };
+
+/* Body for one element x of lane k: extreme in m[k], NaN seen in nan[k]. */
+#define EXT_BODY(MODE)                                                               \
+    do {                                                                             \
+        double a = (MODE) >= EXT_MAXABS ? fabs((double)x) : (double)x;               \
+        nan[k] |= a != a;                                                            \
+        m[k] = ((MODE) & 1) ? (a < m[k] ? a : m[k]) : (a > m[k] ? a : m[k]);         \
+    } while (0)
+
+#define ROW_LOOP(T, src, n, BODY)                                                    \
+    do {                                                                             \
+        const T *p_ = (const T *)(src);                                              \
+        int64_t i_ = 0;                                                              \
+        for (; i_ + LANES <= (n); i_ += LANES) {                                     \
+            _Pragma("omp simd") for (int k = 0; k < LANES; k++) {                    \
+                T x = p_[i_ + k];                                                    \
+                BODY;                                                                \
+            }                                                                        \
+        }                                                                            \
+        for (; i_ < (n); i_++) {                                                     \
+            const int k = 0;                                                         \
+            T x = p_[i_];                                                            \
+            BODY;                                                                    \
+        }                                                                            \
+    } while (0)
+
+/* The extreme of a contiguous run of floats; NaN if any is NaN. */
+TSH_MULTIVERSION
+static double row_extreme(tsh_dtype dt, const char *src, int64_t n, int mode)
+{
+    double m[LANES];
+    int nan[LANES] = {0};
+    for (int k = 0; k < LANES; k++) m[k] = (mode & 1) ? INFINITY : mode == EXT_MAX ? -INFINITY : 0;
+    if (dt == TSH_F32) {
+        switch (mode) {
+        case EXT_MAX: ROW_LOOP(float, src, n, EXT_BODY(EXT_MAX)); break;
+        case EXT_MIN: ROW_LOOP(float, src, n, EXT_BODY(EXT_MIN)); break;
+        case EXT_MAXABS: ROW_LOOP(float, src, n, EXT_BODY(EXT_MAXABS)); break;
+        default: ROW_LOOP(float, src, n, EXT_BODY(EXT_MINABS)); break;
+        }
+    } else {
+        switch (mode) {
+        case EXT_MAX: ROW_LOOP(double, src, n, EXT_BODY(EXT_MAX)); break;
+        case EXT_MIN: ROW_LOOP(double, src, n, EXT_BODY(EXT_MIN)); break;
+        case EXT_MAXABS: ROW_LOOP(double, src, n, EXT_BODY(EXT_MAXABS)); break;
+        default: ROW_LOOP(double, src, n, EXT_BODY(EXT_MINABS)); break;
+        }
+    }
+    double r = m[0];
+    int any_nan = nan[0];
+    for (int k = 1; k < LANES; k++) {
+        any_nan |= nan[k];
+        r = (mode & 1) ? (m[k] < r ? m[k] : r) : (m[k] > r ? m[k] : r);
+    }
+    return any_nan ? NAN : r;
+}
+
+/* Column extremes, NaN-propagating, of rows [r0, r1) of m columns. */
+TSH_MULTIVERSION
+static void col_extreme(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1,
+                        int64_t w, int mode, double *m)
+{
+    int nan[TSH_RED_JB];
+    for (int64_t j = 0; j < w; j++) {
+        m[j] = (mode & 1) ? INFINITY : mode == EXT_MAX ? -INFINITY : 0;
+        nan[j] = 0;
+    }
+#define COLX(T, MODE)                                                                \
+    for (int64_t r = r0; r < r1; r++) {                                              \
+        const T *p_ = (const T *)base + r * stride;                                  \
+        _Pragma("omp simd") for (int64_t k = 0; k < w; k++) {                        \
+            T x = p_[k];                                                             \
+            EXT_BODY(MODE);                                                          \
+        }                                                                            \
+    }
+    if (dt == TSH_F32) {
+        switch (mode) {
+        case EXT_MAX: COLX(float, EXT_MAX); break;
+        case EXT_MIN: COLX(float, EXT_MIN); break;
+        case EXT_MAXABS: COLX(float, EXT_MAXABS); break;
+        default: COLX(float, EXT_MINABS); break;
+        }
+    } else {
+        switch (mode) {
+        case EXT_MAX: COLX(double, EXT_MAX); break;
+        case EXT_MIN: COLX(double, EXT_MIN); break;
+        case EXT_MAXABS: COLX(double, EXT_MAXABS); break;
+        default: COLX(double, EXT_MINABS); break;
+        }
+    }
+#undef COLX
+    for (int64_t j = 0; j < w; j++)
+        if (nan[j]) m[j] = NAN;
+}
+
+/* State: v = the extreme (NaN if any). mode = EXT_*. */
+static void ext_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
+                      int64_t r0, int64_t r1, tsh_rstate *st)
+{
+    if (job->g.inner == 1) {
+        for (int64_t o = o0; o < o1; o++)
+            st[o - o0].v = row_extreme(job->dt, job_at(job, o, r0, 0), r1 - r0, job->mode);
+        return;
+    }
+    double e[TSH_RED_JB];
+    col_extreme(job->dt, job_at(job, o0, 0, j0), job->g.inner, r0, r1, j1 - j0, job->mode, e);
+    for (int64_t j = 0; j < j1 - j0; j++) st[j].v = e[j];
+}
+
+static double nan_extreme(double a, double b, int mode)
+{
+    if (a != a || b != b) return NAN;
+    return (mode & 1) ? fmin(a, b) : fmax(a, b);
+}
+
+static void ext_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+{
+    acc->v = nan_extreme(acc->v, part->v, job->mode);
+}
+
+static void ext_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) store_out(job->a->out, k0 + k, st[k].v, 0);
+}
+
+static const tsh_rop ext_fn = {ext_block, ext_combine, ext_finish};
+
+/* ---- logsumexp: the max, then sum exp(x - max) ---- */
+
+/* Sum of exp(x - m) over a run, m finite and >= every x. */
+TSH_MULTIVERSION
+static double row_expsum(tsh_dtype dt, const char *src, int64_t n, double m)
+{
+    double total = 0;
+    for (int64_t b = 0; b < n; b += 1024) {
+        int64_t len = n - b < 1024 ? n - b : 1024;
+        if (dt == TSH_F32) { /* float lanes within a block, blocks in double */
+            const float *p = (const float *)src + b;
+            float mf = (float)m, s = 0;
+#pragma omp simd reduction(+:s)
+            for (int64_t i = 0; i < len; i++) s += tsh_exp_neg(p[i] - mf);
+            total += s;
+        } else {
+            const double *p = (const double *)src + b;
+            for (int64_t i = 0; i < len; i++) total += exp(p[i] - m);
+        }
+    }
+    return total;
+}
+
+/* s[j] += sum over rows [r0, r1) of exp(x - m[j]): float sums over 256
+ * rows at a time (they vectorise), gathered in double. */
+TSH_MULTIVERSION
+static void col_expsum_f32(const float *base, int64_t stride, int64_t r0, int64_t r1, int64_t w,
+                           const double *m, double *s)
+{
+    float mf[TSH_RED_JB], fs[TSH_RED_JB];
+    for (int64_t j = 0; j < w; j++) mf[j] = (float)m[j];
+    for (int64_t c = r0; c < r1; c += 256) {
+        int64_t c1 = c + 256 < r1 ? c + 256 : r1;
+        for (int64_t j = 0; j < w; j++) fs[j] = 0;
+        for (int64_t r = c; r < c1; r++) {
+            const float *p = base + r * stride;
+#pragma omp simd
+            for (int64_t j = 0; j < w; j++) fs[j] += tsh_exp_neg(p[j] - mf[j]);
+        }
+        for (int64_t j = 0; j < w; j++) s[j] += fs[j];
+    }
+}
+
+/* State: v = max (NaN if any), s = sum of exp(x - v) when v is finite. */
+static void lse_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
+                      int64_t r0, int64_t r1, tsh_rstate *st)
+{
+    if (job->g.inner == 1) {
+        for (int64_t o = o0; o < o1; o++) {
+            const char *p = job_at(job, o, r0, 0);
+            double m = row_extreme(job->dt, p, r1 - r0, EXT_MAX);
+            st[o - o0] = (tsh_rstate){.v = m, .s = isfinite(m) ? row_expsum(job->dt, p, r1 - r0, m) : 0};
+        }
+        return;
+    }
+    double m[TSH_RED_JB], sh[TSH_RED_JB], s[TSH_RED_JB];
+    int64_t w = j1 - j0, stride = job->g.inner;
+    const char *base = job_at(job, o0, 0, j0);
+    col_extreme(job->dt, base, stride, r0, r1, w, EXT_MAX, m);
+    /* columns whose max is not finite ignore s (see lse_finish) */
+    for (int64_t j = 0; j < w; j++) s[j] = 0, sh[j] = isfinite(m[j]) ? m[j] : 0;
+    if (job->dt == TSH_F32) col_expsum_f32((const float *)base, stride, r0, r1, w, sh, s);
+    else
+        for (int64_t r = r0; r < r1; r++) {
+            const double *p = (const double *)base + r * stride;
+            for (int64_t j = 0; j < w; j++) s[j] += exp(p[j] - sh[j]);
+        }
+    for (int64_t j = 0; j < w; j++) st[j] = (tsh_rstate){.v = m[j], .s = s[j]};
+}
+
+static void lse_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+{
+    (void)job;
+    double m = nan_extreme(acc->v, part->v, EXT_MAX);
+    if (isfinite(m)) {
+        double s = 0;
+        if (isfinite(acc->v) && acc->s > 0) s += acc->s * exp(acc->v - m);
+        if (isfinite(part->v) && part->s > 0) s += part->s * exp(part->v - m);
+        acc->s = s;
+    }
+    acc->v = m;
+}
+
+static void lse_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) {
+        double m = st[k].v;
+        /* all -inf (or nothing) gives -inf, any +inf gives +inf, as torch */
+        store_out(job->a->out, k0 + k, isfinite(m) ? log(st[k].s) + m : m, 0);
+    }
+}
+
+static const tsh_rop lse_fn = {lse_block, lse_combine, lse_finish};
+
+/* ---- integer sum and prod, float prod (wrapping int64, double) ---- */
+
+/* Sum (mode 0) or product (mode 1) of a run of integers as wrapping int64. */
+TSH_MULTIVERSION
+static uint64_t row_iacc(tsh_dtype dt, const char *src, int64_t n, int prod)
+{
+    uint64_t acc[LANES];
+    for (int k = 0; k < LANES; k++) acc[k] = (uint64_t)prod;
+#define IACC(T)                                                                      \
+    do {                                                                             \
+        if (prod) ROW_LOOP(T, src, n, acc[k] *= (uint64_t)(int64_t)x);               \
+        else ROW_LOOP(T, src, n, acc[k] += (uint64_t)(int64_t)x);                    \
+    } while (0)
+    switch (dt) {
+    case TSH_I32: IACC(int32_t); break;
+    case TSH_I64: IACC(int64_t); break;
+    default: IACC(uint8_t); break; /* bool, uint8 */
+    }
+#undef IACC
+    for (int k = 1; k < LANES; k++) acc[0] = prod ? acc[0] * acc[k] : acc[0] + acc[k];
+    return acc[0];
+}
+
+/* Product of a run of floats, in double. */
+TSH_MULTIVERSION
+static double row_fprod(tsh_dtype dt, const char *src, int64_t n)
+{
+    double acc[LANES];
+    for (int k = 0; k < LANES; k++) acc[k] = 1;
+    if (dt == TSH_F32) ROW_LOOP(float, src, n, acc[k] *= (double)x);
+    else ROW_LOOP(double, src, n, acc[k] *= x);
+    for (int k = 1; k < LANES; k++) acc[0] *= acc[k];
+    return acc[0];
+}
+
+/* State: i = integer sum/product, v = float product. mode 1: product. */
+static void acc_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
+                      int64_t r0, int64_t r1, tsh_rstate *st)
+{
+    bool isint = !tsh_dtype_is_float(job->dt), prod = job->mode;
+    if (job->g.inner == 1) {
+        for (int64_t o = o0; o < o1; o++) {
+            const char *p = job_at(job, o, r0, 0);
+            if (isint) st[o - o0].i = (int64_t)row_iacc(job->dt, p, r1 - r0, prod);
+            else st[o - o0].v = row_fprod(job->dt, p, r1 - r0);
+        }
+        return;
+    }
+    int64_t w = j1 - j0, stride = job->g.inner;
+    const char *base = job_at(job, o0, 0, j0);
+    if (!isint) {
+        double acc[TSH_RED_JB];
+        for (int64_t j = 0; j < w; j++) acc[j] = 1;
+        for (int64_t r = r0; r < r1; r++)
+            for (int64_t j = 0; j < w; j++)
+                acc[j] *= job->dt == TSH_F32 ? ((const float *)base)[r * stride + j]
+                                             : ((const double *)base)[r * stride + j];
+        for (int64_t j = 0; j < w; j++) st[j].v = acc[j];
+        return;
+    }
+    uint64_t acc[TSH_RED_JB];
+    for (int64_t j = 0; j < w; j++) acc[j] = (uint64_t)prod;
+#define ICOL(T)                                                                      \
+    for (int64_t r = r0; r < r1; r++) {                                              \
+        const T *p = (const T *)base + r * stride;                                   \
+        if (prod) for (int64_t j = 0; j < w; j++) acc[j] *= (uint64_t)(int64_t)p[j]; \
+        else for (int64_t j = 0; j < w; j++) acc[j] += (uint64_t)(int64_t)p[j];      \
+    }
+    switch (job->dt) {
+    case TSH_I32: ICOL(int32_t); break;
+    case TSH_I64: ICOL(int64_t); break;
+    default: ICOL(uint8_t); break;
+    }
+#undef ICOL
+    for (int64_t j = 0; j < w; j++) st[j].i = (int64_t)acc[j];
+}
+
+static void acc_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+{
+    if (!job->mode) {
+        sum_combine(job, acc, part);
+        return;
+    }
+    acc->v *= part->v;
+    acc->i = (int64_t)((uint64_t)acc->i * (uint64_t)part->i);
+}
+
+static void acc_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) store_out(job->a->out, k0 + k, st[k].v, st[k].i);
+}
+
+static const tsh_rop acc_fn = {acc_block, acc_combine, acc_finish};
+
+/* ---- any, all ---- */
+
+/* Does a run hold a nonzero (mode 0: any) or a zero (mode 1: all)? Stops
+ * at the first block that decides. */
+static bool row_find(tsh_dtype dt, const char *src, int64_t n, bool want_zero)
+{
+    size_t es = tsh_dtype_size(dt);
+    for (int64_t b = 0; b < n; b += 256) {
+        int64_t len = n - b < 256 ? n - b : 256, hits = 0;
+        const char *s = src + b * (int64_t)es;
+#define FIND(T)                                                                      \
+    do {                                                                             \
+        const T *p = (const T *)s;                                                   \
+        _Pragma("omp simd reduction(+:hits)") for (int64_t i = 0; i < len; i++)      \
+            hits += (p[i] != 0) != want_zero;                                        \
+    } while (0)
+        switch (dt) {
+        case TSH_I32: FIND(int32_t); break;
+        case TSH_I64: FIND(int64_t); break;
+        case TSH_F32: FIND(float); break;
+        case TSH_F64: FIND(double); break;
+        default: FIND(uint8_t); break;
+        }
+#undef FIND
+        if (hits) return true;
+    }
+    return false;
+}
+
+/* Column any/all over rows [r0, r1) of w columns, into st[j].i. */
+TSH_MULTIVERSION
+static void col_anyall(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1,
+                       int64_t w, bool all, tsh_rstate *st)
+{
+    uint8_t acc[TSH_RED_JB];
+    for (int64_t j = 0; j < w; j++) acc[j] = all;
+#define COLNZ(T)                                                                     \
+    for (int64_t r = r0; r < r1; r++) {                                              \
+        const T *p = (const T *)base + r * stride;                                   \
+        if (all) _Pragma("omp simd") for (int64_t j = 0; j < w; j++) acc[j] &= p[j] != 0; \
+        else _Pragma("omp simd") for (int64_t j = 0; j < w; j++) acc[j] |= p[j] != 0;     \
+    }
+    switch (dt) {
+    case TSH_I32: COLNZ(int32_t); break;
+    case TSH_I64: COLNZ(int64_t); break;
+    case TSH_F32: COLNZ(float); break;
+    case TSH_F64: COLNZ(double); break;
+    default: COLNZ(uint8_t); break;
+    }
+#undef COLNZ
+    for (int64_t j = 0; j < w; j++) st[j].i = acc[j];
+}
+
+/* State: i = 1 when the answer is true. mode 0: any, 1: all. */
+static void anyall_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
+                         int64_t r0, int64_t r1, tsh_rstate *st)
+{
+    bool all = job->mode;
+    if (job->g.inner == 1) {
+        for (int64_t o = o0; o < o1; o++)
+            st[o - o0].i = row_find(job->dt, job_at(job, o, r0, 0), r1 - r0, all) != all;
+        return;
+    }
+    col_anyall(job->dt, job_at(job, o0, 0, j0), job->g.inner, r0, r1, j1 - j0, all, st);
+}
+
+static void anyall_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+{
+    acc->i = job->mode ? acc->i && part->i : acc->i || part->i;
+}
+
+static void anyall_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
+{
+    uint8_t *o = (uint8_t *)tsh_data(job->a->out); /* bool or uint8 */
+    for (int64_t k = 0; k < n; k++) o[k0 + k] = st[k].i != 0;
+}
+
+static const tsh_rop anyall_fn = {anyall_block, anyall_combine, anyall_finish};
+
+/* ---- kernels ---- */
+
+static tsh_status run(tsh_op op, const tsh_kargs *a, const tsh_rop *fn, int mode)
+{
+    tsh_rjob job;
+    tsh_rjob_init(&job, op, a, fn, mode);
+    return tsh_reduce_run(&job);
+}
+
+static tsh_status cpu_sum(tsh_op op, const tsh_kargs *a)
+{
+    if (!tsh_dtype_is_float(a->in[0]->dtype)) return run(op, a, &acc_fn, 0);
+    return run(op, a, &msum_fn, MAP_ID);
+}
+
+static tsh_status cpu_prod(tsh_op op, const tsh_kargs *a) { return run(op, a, &acc_fn, 1); }
+static tsh_status cpu_var(tsh_op op, const tsh_kargs *a) { return run(op, a, &var_fn, 0); }
+static tsh_status cpu_logsumexp(tsh_op op, const tsh_kargs *a) { return run(op, a, &lse_fn, 0); }
+static tsh_status cpu_any_all(tsh_op op, const tsh_kargs *a) { return run(op, a, &anyall_fn, op == TSH_OP_ALL); }
+
+static tsh_status cpu_norm(tsh_op op, const tsh_kargs *a)
+{
+    double p = a->f[0];
+    if (p == INFINITY) return run(op, a, &ext_fn, EXT_MAXABS);
+    if (p == -INFINITY) return run(op, a, &ext_fn, EXT_MINABS);
+    return run(op, a, &msum_fn, p == 0 ? MAP_NZ : p == 1 ? MAP_ABS : p == 2 ? MAP_SQ : MAP_POW);
+}
+
+void tsh_cpu_register_reduce(tsh_kernel_fn *k)
+{
+    k[TSH_OP_SUM] = cpu_sum;
+    k[TSH_OP_MEAN] = cpu_sum;
+    k[TSH_OP_PROD] = cpu_prod;
+    k[TSH_OP_VAR] = cpu_var;
+    k[TSH_OP_NORM] = cpu_norm;
+    k[TSH_OP_LOGSUMEXP] = cpu_logsumexp;
+    k[TSH_OP_ANY] = cpu_any_all;
+    k[TSH_OP_ALL] = cpu_any_all;
+    tsh_cpu_register_reduce_extreme(k);
+    tsh_cpu_register_reduce_dim(k);
+}

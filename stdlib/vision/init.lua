@@ -1,12 +1,23 @@
--- vision/init.lua: the `vision` module: images for tensh. Each part lives in
--- its own file and is gathered here; data sets, loaders and transforms join
--- it later. This file only assembles the module table.
+-- vision: data sets and image helpers (the `vision` global, loaded lazily).
+-- Each part lives in its own file; this one only gathers them, so parts can
+-- be added side by side. datasets: Fashion-MNIST and MNIST; transforms:
+-- shared with data.transforms; make_grid: in grid.lua, when present.
 local vision = {}
 
-vision.make_grid = require("vision.grid").make_grid
+vision.datasets = require("vision.datasets")
+vision.transforms = require("data.transforms")
 
-tensor.sethelp(vision, [[
-vision: images: make_grid to tile a batch into one picture (for plot.imshow).
-  plot.imshow(vision.make_grid(x:narrow(1, 1, 64)))]])
+-- grid.lua is written separately; a missing file is fine, a broken one is not.
+local ok, grid = pcall(require, "vision.grid")
+if ok then
+  if type(grid) == "function" then
+    vision.make_grid = grid
+  elseif type(grid) == "table" then
+    for k, v in pairs(grid) do vision[k] = v end
+  end
+elseif not tostring(grid):find("module 'vision.grid' not found", 1, true) then
+  error(grid, 0)
+end
 
+tensor.sethelp(vision, "vision: data sets (vision.datasets), transforms (vision.transforms) and image helpers.")
 return vision

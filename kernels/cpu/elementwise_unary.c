@@ -1,0 +1,226 @@
+/* cpu/elementwise_unary.c: fast unary kernels (neg .. logical_not) and
+ * clamp with scalar bounds. Input and output have one shape; the dtype is
+ * the output's except for logical_not (any input, bool output). Float math
+ * uses <tgmath.h> so one loop body serves float32 and float64; exp and tanh
+ * in float32 have inline forms that vectorise (glibc's are one call per
+ * element). */
+
+/* Nothing here reads the floating-point exception flags, and with trapping
+ * math GCC will not evaluate an FP operation that the source guards by a
+ * comparison: selects such as clamp's and loops of floor, ceil and trunc
+ * then stay scalar. Before the includes, so that every inline function in
+ * this file is compiled alike (and can be inlined). */
+#pragma GCC optimize("no-trapping-math")
+
+#include <stdint.h>
+#include <string.h>
+#include <tgmath.h>
+
+#include "elementwise.h"
+#include "iter.h"
+
+typedef struct un_ctx {
+    tsh_op op;
+    tsh_dtype dt;  /* the input's */
+    int64_t param; /* round: decimals; gelu: 1 for the tanh form */
+    int clamp_flags;
+    double lo, hi;
+    int64_t ilo, ihi;
+} un_ctx;
+
+/* One pass computing EXPR from `a` (type TI) into an output of type TO. */
+#define UN_LOOP(TI, TO, EXPR)                                                      \
+    do {                                                                           \
+        if (s[0] == (int64_t)sizeof(TO) && s[1] == (int64_t)sizeof(TI)) {          \
+            TO *o = (TO *)p[0];                                                    \
+            const TI *x = (const TI *)p[1];                                        \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                  \
+                TI a = x[i];                                                       \
+                o[i] = (TO)(EXPR);                                                 \
+            }                                                                      \
+        } else {                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                      \
+                TI a = *(const TI *)(p[1] + i * s[1]);                             \
+                *(TO *)(p[0] + i * s[0]) = (TO)(EXPR);                             \
+            }                                                                      \
+        }                                                                          \
+    } while (0)
+
+/* min(max(a, lo), hi) for lo <= hi, as two plain selects (a nested ?: keeps
+ * the loop from vectorising). NaN stays NaN. A GNU statement expression. */
+#define CLAMP_EXPR(T) ({ T t_ = a < lo ? lo : a; t_ > hi ? hi : t_; })
+
+/* round with decimals is computed in double (as the reference is): scaling
+ * in float32 would move ties. */
+static inline double round_decimals(double a, int64_t d)
+{
+    double p = pow(10.0, (double)(d > 0 ? d : -d));
+    return d > 0 ? nearbyint(a * p) / p : nearbyint(a / p) * p;
+}
+
+static inline float bits_f32(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* exp(x) in float32, branch-free: Cephes' reduction x = n ln2 + r (ln2 split
+ * in two parts) and degree-6 polynomial, within 1 ulp of the true value;
+ * 2^n is applied in two halves so that subnormal results come out right.
+ * NaN passes through the arithmetic; the ends saturate to inf and 0. */
+static inline float vexp_f32(float x)
+{
+    float n = nearbyint(x * 1.44269504088896341f);
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float y = (((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r +
+                 4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f) * (r * r) + r + 1.0f;
+    float nc = n < -151.0f ? -151.0f : n;
+    nc = nc > 129.0f ? 129.0f : nc;
+    int32_t ni = (int32_t)nc, h = ni >> 1;
+    y = y * bits_f32((uint32_t)(h + 127) << 23) * bits_f32((uint32_t)(ni - h + 127) << 23);
+    y = x > 88.8f ? INFINITY : y;
+    return x < -104.0f ? 0.0f : y;
+}
+
+/* tanh(x) in float32: 1 - 2/(e^2|x| + 1) for |x| > 0.625, Cephes' odd
+ * polynomial below (where that form cancels); within 2 ulp. */
+static inline float vtanh_f32(float x)
+{
+    float ax = fabs(x), z = x * x;
+    float big = 1 - 2 / (vexp_f32(2 * ax) + 1);
+    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
+                    1.33314422036e-1f) * z - 3.33332819422e-1f) * z * ax + ax;
+    return copysign(ax > 0.625f ? big : small, x);
+}
+
+static inline double vexp_f64(double x) { return exp(x); }
+static inline double vtanh_f64(double x) { return tanh(x); }
+
+#define FLOAT_UNARY(T, SFX)                                                        \
+    do {                                                                           \
+        switch (c->op) {                                                           \
+        case TSH_OP_NEG: UN_LOOP(T, T, -a); break;                                 \
+        case TSH_OP_ABS: UN_LOOP(T, T, fabs(a)); break;                            \
+        case TSH_OP_SIGN: UN_LOOP(T, T, (0 < a) - (a < 0)); break;                 \
+        case TSH_OP_EXP: UN_LOOP(T, T, vexp_##SFX(a)); break;                             \
+        case TSH_OP_LOG: UN_LOOP(T, T, log(a)); break;                             \
+        case TSH_OP_LOG1P: UN_LOOP(T, T, log1p(a)); break;                         \
+        case TSH_OP_EXPM1: UN_LOOP(T, T, expm1(a)); break;                         \
+        case TSH_OP_SQRT: UN_LOOP(T, T, sqrt(a)); break;                           \
+        case TSH_OP_RSQRT: UN_LOOP(T, T, 1 / sqrt(a)); break;                      \
+        case TSH_OP_SIN: UN_LOOP(T, T, sin(a)); break;                             \
+        case TSH_OP_COS: UN_LOOP(T, T, cos(a)); break;                             \
+        case TSH_OP_TAN: UN_LOOP(T, T, tan(a)); break;                             \
+        case TSH_OP_TANH: UN_LOOP(T, T, vtanh_##SFX(a)); break;                           \
+        case TSH_OP_SIGMOID: UN_LOOP(T, T, 1 / (1 + vexp_##SFX(-a))); break;              \
+        case TSH_OP_RELU: UN_LOOP(T, T, a > 0 || a != a ? a : 0); break;           \
+        case TSH_OP_GELU:                                                          \
+            if (c->param) {                                                        \
+                const T k0 = (T)0.7978845608028654, k1 = (T)0.044715;              \
+                UN_LOOP(T, T, (T)0.5 * a * (1 + vtanh_##SFX(k0 * (a + k1 * a * a * a)))); \
+            } else {                                                               \
+                UN_LOOP(T, T, (T)0.5 * a * (1 + erf(a * (T)0.7071067811865476)));  \
+            }                                                                      \
+            break;                                                                 \
+        case TSH_OP_SILU: UN_LOOP(T, T, a / (1 + vexp_##SFX(-a))); break;                 \
+        case TSH_OP_FLOOR: UN_LOOP(T, T, floor(a)); break;                         \
+        case TSH_OP_CEIL: UN_LOOP(T, T, ceil(a)); break;                           \
+        case TSH_OP_TRUNC: UN_LOOP(T, T, trunc(a)); break;                         \
+        case TSH_OP_ROUND:                                                         \
+            if (c->param == 0) UN_LOOP(T, T, nearbyint(a));                        \
+            else UN_LOOP(T, T, round_decimals(a, c->param));                       \
+            break;                                                                 \
+        case TSH_OP_RECIPROCAL: UN_LOOP(T, T, 1 / a); break;                       \
+        case TSH_OP_SQUARE: UN_LOOP(T, T, a * a); break;                           \
+        case TSH_OP_LOGICAL_NOT: UN_LOOP(T, uint8_t, a == 0); break;               \
+        case TSH_OP_CLAMP: {                                                       \
+            T lo = (c->clamp_flags & 1) ? (T)c->lo : -(T)INFINITY;                 \
+            T hi = (c->clamp_flags & 2) ? (T)c->hi : (T)INFINITY;                  \
+            if (lo != lo || hi != hi) UN_LOOP(T, T, (T)NAN + 0 * a);               \
+            else {                                                                 \
+                if (lo > hi) lo = hi; /* min(max(a, lo), hi) is then hi */         \
+                UN_LOOP(T, T, CLAMP_EXPR(T));                      \
+            }                                                                      \
+            break;                                                                 \
+        }                                                                          \
+        default: break;                                                            \
+        }                                                                          \
+    } while (0)
+
+/* Signed integers T (unsigned twin U, range TMIN..TMAX). */
+#define INT_UNARY(T, U, TMIN, TMAX)                                                \
+    do {                                                                           \
+        switch (c->op) {                                                           \
+        case TSH_OP_NEG: UN_LOOP(T, T, 0 - (U)a); break;                           \
+        case TSH_OP_ABS: UN_LOOP(T, T, a < 0 ? 0 - (U)a : (U)a); break;            \
+        case TSH_OP_SIGN: UN_LOOP(T, T, (0 < a) - (a < 0)); break;                 \
+        case TSH_OP_RELU: UN_LOOP(T, T, a > 0 ? a : 0); break;                     \
+        case TSH_OP_FLOOR: case TSH_OP_CEIL: case TSH_OP_ROUND: case TSH_OP_TRUNC: \
+            UN_LOOP(T, T, a); break;                                               \
+        case TSH_OP_SQUARE: UN_LOOP(T, T, (U)a * (U)a); break;                     \
+        case TSH_OP_LOGICAL_NOT: UN_LOOP(T, uint8_t, a == 0); break;               \
+        case TSH_OP_CLAMP: {                                                       \
+            T lo = (c->clamp_flags & 1) ? (T)c->ilo : TMIN;                        \
+            T hi = (c->clamp_flags & 2) ? (T)c->ihi : TMAX;                        \
+            if (lo > hi) lo = hi;                                                  \
+            UN_LOOP(T, T, CLAMP_EXPR(T));                          \
+            break;                                                                 \
+        }                                                                          \
+        default: break;                                                            \
+        }                                                                          \
+    } while (0)
+
+/* uint8 and bool: no negative values (and no `< 0` tests to warn about). */
+static void byte_unary(const un_ctx *c, char **p, const int64_t *s, int64_t n)
+{
+    bool is_bool = c->dt == TSH_BOOL;
+    switch (c->op) {
+    case TSH_OP_NEG: UN_LOOP(uint8_t, uint8_t, 0 - a); break;
+    case TSH_OP_SIGN: UN_LOOP(uint8_t, uint8_t, a != 0); break;
+    case TSH_OP_ABS: case TSH_OP_RELU: case TSH_OP_FLOOR: case TSH_OP_CEIL: case TSH_OP_ROUND:
+    case TSH_OP_TRUNC:
+        UN_LOOP(uint8_t, uint8_t, a);
+        break;
+    case TSH_OP_SQUARE: UN_LOOP(uint8_t, uint8_t, a * a); break;
+    case TSH_OP_LOGICAL_NOT: UN_LOOP(uint8_t, uint8_t, a == 0); break;
+    case TSH_OP_CLAMP: {
+        if (is_bool) break; /* refused by the front end */
+        uint8_t lo = (c->clamp_flags & 1) ? (uint8_t)c->ilo : 0;
+        uint8_t hi = (c->clamp_flags & 2) ? (uint8_t)c->ihi : UINT8_MAX;
+        if (lo > hi) lo = hi;
+        UN_LOOP(uint8_t, uint8_t, CLAMP_EXPR(uint8_t));
+        break;
+    }
+    default: break;
+    }
+}
+
+static void un_loop(void *vctx, char **p, const int64_t *s, int64_t n)
+{
+    const un_ctx *c = vctx;
+    switch (c->dt) {
+    case TSH_F32: FLOAT_UNARY(float, f32); break;
+    case TSH_F64: FLOAT_UNARY(double, f64); break;
+    case TSH_I64: INT_UNARY(int64_t, uint64_t, INT64_MIN, INT64_MAX); break;
+    case TSH_I32: INT_UNARY(int32_t, uint32_t, INT32_MIN, INT32_MAX); break;
+    case TSH_U8: case TSH_BOOL: byte_unary(c, p, s, n); break;
+    default: break;
+    }
+}
+
+tsh_status tsh_cpu_unary(tsh_op op, const tsh_kargs *k)
+{
+    tsh_tensor *ts[2] = {k->out, k->in[0]};
+    tsh_iter it;
+    tsh_iter_init(&it, 2, ts);
+    un_ctx c = {.op = op, .dt = k->in[0]->dtype, .param = k->i[0]};
+    if (op == TSH_OP_CLAMP) {
+        c.param = 0;
+        c.clamp_flags = (int)k->i[0];
+        c.lo = k->f[0], c.hi = k->f[1];
+        c.ilo = k->i[1], c.ihi = k->i[2];
+    }
+    return tsh_iter_run(&it, 0, un_loop, &c);
+}

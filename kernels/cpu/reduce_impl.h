@@ -1,0 +1,164 @@
+/* reduce_impl.h: shared pieces of the fast reduction kernels (cpu/reduce*.c):
+ * the parallel driver over (outer, red, inner), the per-output state it
+ * combines, a vectorisable exp, and the multi-versioning attribute. Not a
+ * public API: only the cpu/reduce*.c files include it. */
+#ifndef TSH_CPU_REDUCE_IMPL_H
+#define TSH_CPU_REDUCE_IMPL_H
+
+#include <math.h>
+#include <string.h>
+
+#include "../kernels.h"
+#include "iter.h"
+
+/* Hot loops are compiled for AVX-512, AVX2 and the baseline, chosen once at
+ * load time (GCC's ifunc-based target_clones): the build targets a baseline
+ * x86-64, and softmax's exp needs the wide vectors to keep up with torch. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define TSH_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TSH_MULTIVERSION
+#endif
+
+/* Columns handled together when inner > 1: the accumulators of one block
+ * stay in L1 while the reduced dim streams past. */
+#define TSH_RED_JB 256
+
+/* Narrower column blocks for long reduced dims, so that a block (columns x
+ * red) stays in L2 across the passes that multi-pass ops make over it. */
+static inline int64_t tsh_red_jb(int64_t red)
+{
+    int64_t jb = TSH_RED_JB;
+    while (jb > 16 && jb * red * 8 > ((int64_t)1 << 20)) jb /= 2;
+    return jb;
+}
+
+typedef struct tsh_rgeom { int64_t outer, red, inner; } tsh_rgeom;
+
+/* The running result of one output: what each op keeps is documented at
+ * the op (a sum in v, a max in v with its position in k, ...). */
+typedef struct tsh_rstate {
+    double v, s;
+    int64_t i, k;
+} tsh_rstate;
+
+struct tsh_rjob;
+typedef struct tsh_rop {
+    /* States of outputs (o, j), o in [o0, o1), j in [j0, j1), over the
+     * reduced positions [r0, r1): st[(o - o0) * (j1 - j0) + (j - j0)].
+     * Either o1 - o0 == 1 or inner == 1. */
+    void (*block)(const struct tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
+                  int64_t r0, int64_t r1, tsh_rstate *st);
+    /* acc <- acc followed by part (part covers later positions). */
+    void (*combine)(const struct tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part);
+    /* Writes outputs [k0, k0 + n) (flat index o * inner + j) from states. */
+    void (*finish)(const struct tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n);
+} tsh_rop;
+
+typedef struct tsh_rjob {
+    const tsh_kargs *a;
+    tsh_op op;
+    tsh_rgeom g;
+    tsh_dtype dt;  /* input dtype */
+    const char *x; /* input data */
+    const tsh_rop *fn;
+    int mode;      /* op-specific variant (norm kind, max or min, ...) */
+} tsh_rjob;
+
+/* Fills a job for kernel arguments `a` (geometry from a->i[0..2]). */
+void tsh_rjob_init(tsh_rjob *job, tsh_op op, const tsh_kargs *a, const tsh_rop *fn, int mode);
+
+/* Runs job->fn over the whole reduction in parallel: over outputs when
+ * there are enough, else over chunks of the reduced dim whose states are
+ * combined in order (so results do not depend on the thread count). */
+tsh_status tsh_reduce_run(tsh_rjob *job);
+
+/* Pointer to input element (o, r, j) of type T. */
+#define TSH_RED_AT(job, T, o, r, j) \
+    ((const T *)(job)->x + ((o) * (job)->g.red + (r)) * (job)->g.inner + (j))
+
+/* exp(x) for x <= 0 (and NaN, which it passes through): Cephes' expf
+ * polynomial after a two-constant range reduction, about 1 ulp. Written as
+ * straight-line float code so that `omp simd` loops vectorise it. Results
+ * below FLT_MIN flush to 0, which softmax and logsumexp can afford. */
+static inline float tsh_exp_neg(float x)
+{
+    float under = x < -87.33654f;
+    x = x < -87.33654f ? -87.33654f : x;
+    /* adding 1.5 * 2^23 rounds x * log2(e) to the integer n, which then
+     * sits in the low mantissa bits of t: read it there (no float-to-int
+     * conversion, which NaN would make undefined) */
+    float t = x * 1.44269504088896341f + 12582912.0f;
+    float r = t - 12582912.0f;
+    float f = x - r * 0.693359375f;
+    f = f - r * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * f + 1.3981999507e-3f;
+    p = p * f + 8.3334519073e-3f;
+    p = p * f + 4.1665795894e-2f;
+    p = p * f + 1.6666665459e-1f;
+    p = p * f + 5.0000001201e-1f;
+    p = p * f * f + f + 1.0f;
+    uint32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    uint32_t bits = (tb - 0x4B400000u + 127u) << 23; /* 2^n */
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale * (1.0f - under);
+}
+
+/* Rows this short (inner == 1) are transposed a block at a time into a
+ * small buffer and handed to the column kernels: per-row call overhead would
+ * otherwise cost more than the arithmetic. */
+#define TSH_SHORT_RED 16
+
+/* dst[r * w + k] = src[k * n + r] for k < w rows of n elements of size es. */
+static inline void tsh_rows_to_cols(const char *src, char *dst, int64_t w, int64_t n, size_t es)
+{
+#define TSH_T(T)                                                                     \
+    for (int64_t k = 0; k < w; k++)                                                  \
+        for (int64_t r = 0; r < n; r++) ((T *)dst)[r * w + k] = ((const T *)src)[k * n + r];
+    switch (es) {
+    case 1: TSH_T(uint8_t); break;
+    case 4: TSH_T(uint32_t); break;
+    default: TSH_T(uint64_t); break;
+    }
+#undef TSH_T
+}
+
+/* The inverse: dst[k * n + r] = src[r * w + k]. */
+static inline void tsh_cols_to_rows(const char *src, char *dst, int64_t w, int64_t n, size_t es)
+{
+#define TSH_T(T)                                                                     \
+    for (int64_t k = 0; k < w; k++)                                                  \
+        for (int64_t r = 0; r < n; r++) ((T *)dst)[k * n + r] = ((const T *)src)[r * w + k];
+    switch (es) {
+    case 1: TSH_T(uint8_t); break;
+    case 4: TSH_T(uint32_t); break;
+    default: TSH_T(uint64_t); break;
+    }
+#undef TSH_T
+}
+
+/* Ops along one dim (cumsum, softmax, sort, ...): the driver hands out
+ * whole lines. With inner == 1, lines(job, o0, o1, 0, 1) covers rows
+ * [o0, o1); else lines(job, o, o + 1, j0, j1) covers the columns [j0, j1)
+ * of outer index o. A line kernel that cannot get memory sets failed. */
+typedef struct tsh_djob tsh_djob;
+struct tsh_djob {
+    const tsh_kargs *a;
+    tsh_op op;
+    tsh_rgeom g;
+    void (*lines)(tsh_djob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1);
+    bool one_pass; /* reads each line once: full-width column blocks */
+    int64_t nb, jb;
+    int failed;
+};
+tsh_status tsh_dim_run(tsh_djob *job);
+
+/* The rest of the family, registered from tsh_cpu_register_reduce. */
+void tsh_cpu_register_reduce_dim(tsh_kernel_fn *k);
+void tsh_cpu_register_reduce_extreme(tsh_kernel_fn *k);
+void tsh_cpu_register_reduce_sort(tsh_kernel_fn *k);
+
+#endif
