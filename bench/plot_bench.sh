@@ -36,7 +36,7 @@ run() {
       line=$("$PY" bench/plot_bench.py "$work" "$OUT/$work-mpl.png") || return 1
     fi
     t1=$(now)
-    walls+=("$(echo "$t1 - $t0" | bc -l)")
+    walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')")
     imps+=("$(echo "$line" | awk '{print $2}')")
     rens+=("$(echo "$line" | awk '{print $3}')")
   done
@@ -53,8 +53,8 @@ for work in line grid; do
   if [ "$mpl_ok" = 1 ]; then
     read -r mw mi mr < <(run mpl "$work") || { echo "plot_bench: matplotlib failed on $work" >&2; exit 1; }
     printf '%-22s %10.3f %10.4f %10.4f   %s\n' "$work" "$mw" "$mi" "$mr" "matplotlib"
-    printf '%-22s %10s %10s %10s   %s\n' "" "$(echo "scale=1; $mw / $tw" | bc -l)x" \
-      "" "$(echo "scale=1; $mr / $tr" | bc -l)x" "matplotlib / tensh (higher: tensh faster)"
+    printf '%-22s %9.1fx %10s %9.1fx   %s\n' "" "$(awk -v a="$mw" -v b="$tw" 'BEGIN {print a / b}')" \
+      "" "$(awk -v a="$mr" -v b="$tr" 'BEGIN {print a / b}')" "matplotlib / tensh (higher: tensh faster)"
   fi
 done
 echo "images: $OUT/{line,grid}-{tensh,mpl}.png"

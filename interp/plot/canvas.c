@@ -192,7 +192,7 @@ tsh_status tsh_plot_canvas_finish(tsh_plot_canvas *c)
     cairo_status_t cs;
     if (c->kind == TSH_PLOT_PNG) {
         cairo_surface_flush(c->surface);
-        cs = cairo_surface_write_to_png_stream(c->surface, write_fd, c);
+        cs = tsh_plot_write_png(c->surface, write_fd, c);
     } else {
         cairo_destroy(c->cr);
         c->cr = NULL;

@@ -56,6 +56,10 @@ tsh_status tsh_plot_canvas_finish(tsh_plot_canvas *c);
 /* Gives up a file canvas: removes the temp file (idempotent). */
 void tsh_plot_canvas_abort(tsh_plot_canvas *c);
 void tsh_plot_canvas_free(tsh_plot_canvas *c); /* aborts if unfinished; NULL is fine */
+/* Cairo's stream callback type, for PNG encoding. */
+typedef cairo_status_t (*tsh_plot_write_fn)(void *closure, const unsigned char *data, unsigned int len);
+/* Encodes an image surface as PNG through write (png.c). */
+cairo_status_t tsh_plot_write_png(cairo_surface_t *surface, tsh_plot_write_fn write, void *closure);
 /* Reads a PNG as w x h RGBA bytes, not premultiplied (malloc'd; tests). */
 tsh_status tsh_plot_read_png(const char *path, int *w, int *h, uint8_t **rgba);
 
