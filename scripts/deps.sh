@@ -22,7 +22,7 @@ BUILD_PKGS=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libreadline-de
 BUILD_PKGS+=(zlib1g-dev dataset-fashion-mnist)
 # plot draws with Cairo, writes PNG with libpng, shows in the terminal
 # through chafa, and writes its text in DejaVu Sans.
-BUILD_PKGS+=(libcairo2-dev libchafa-dev libpng-dev fonts-dejavu-core)
+BUILD_PKGS+=(libcairo2-dev libchafa-dev libpng-dev libfontconfig-dev fonts-dejavu-core)
 BENCH_PKGS=(python3 python3-torch hyperfine)
 # bench/plot_bench.sh compares plot with matplotlib.
 BENCH_PKGS+=(python3-matplotlib)
