@@ -435,32 +435,32 @@ function sched.new_OneCycleLR(opt, opts)
   local final_div = opt_number(name, opts, "final_div_factor", 1e4)
   if opts.max_lr == nil then fail("%s: option 'max_lr' is required", name) end
   local max_lrs = per_group(name, opt, "max_lr", opts.max_lr)
-  local last_epoch = opts.last_epoch or -1
-  if last_epoch == -1 then
-    for i, group in ipairs(opt.param_groups) do
-      group.initial_lr = max_lrs[i] / div
-      group.max_lr = max_lrs[i]
-      group.min_lr = group.initial_lr / final_div
-    end
-  end
+  local last_epoch = opt_integer(name, opts, "last_epoch", -1, -1)
   self.cycle_momentum = opt_boolean(name, opts, "cycle_momentum", true)
+  local maxm, basem
   if self.cycle_momentum then
     local d = opt.defaults
     if d.momentum == nil and d.betas == nil then
       fail("%s: optimizer must support momentum with `cycle_momentum` option enabled", name)
     end
     self.use_beta1 = d.betas ~= nil
-    local maxm = per_group(name, opt, "max_momentum", opts.max_momentum == nil and 0.95 or opts.max_momentum)
-    local basem = per_group(name, opt, "base_momentum", opts.base_momentum == nil and 0.85 or opts.base_momentum)
-    if last_epoch == -1 then
-      for i, group in ipairs(opt.param_groups) do
+    maxm = per_group(name, opt, "max_momentum", opts.max_momentum == nil and 0.95 or opts.max_momentum)
+    basem = per_group(name, opt, "base_momentum", opts.base_momentum == nil and 0.85 or opts.base_momentum)
+  else
+    self.use_beta1 = false
+  end
+  -- everything checked: now the groups get their bounds, as PyTorch's
+  if last_epoch == -1 then
+    for i, group in ipairs(opt.param_groups) do
+      group.initial_lr = max_lrs[i] / div
+      group.max_lr = max_lrs[i]
+      group.min_lr = group.initial_lr / final_div
+      if maxm then
         if self.use_beta1 then group.betas[1] = maxm[i] else group.momentum = maxm[i] end
         group.max_momentum = maxm[i]
         group.base_momentum = basem[i]
       end
     end
-  else
-    self.use_beta1 = false
   end
   return init(self, name, opt, opts)
 end
