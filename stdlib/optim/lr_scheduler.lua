@@ -115,7 +115,14 @@ local function class(name)
   return cls
 end
 
+local function check_self(self, method)
+  if type(self) ~= "table" or not self.optimizer then
+    error(string.format("%s: call it as sched:%s(...), with a colon", method, method), 3)
+  end
+end
+
 function Scheduler:step(epoch)
+  check_self(self, "step")
   if epoch ~= nil then
     error(getmetatable(self).__name .. ":step: takes no epoch argument (PyTorch deprecated step(epoch)); "
           .. "call step() once per epoch or batch", 2)
@@ -134,6 +141,7 @@ function Scheduler:step(epoch)
 end
 
 function Scheduler:get_last_lr()
+  check_self(self, "get_last_lr")
   local out = {}
   for i, v in ipairs(self._last_lr) do out[i] = v end
   return out
@@ -489,9 +497,9 @@ local H = {
   LambdaLR = "optim.lr_scheduler.LambdaLR(opt, {lr_lambda=fn or {fn, ...}, last_epoch=-1, verbose=false})\n"
     .. "Sets each group's lr to its initial lr times lr_lambda(epoch) (one function, or one per group).\n"
     .. "  local s = optim.lr_scheduler.LambdaLR(opt, {lr_lambda=function(e) return 0.95 ^ e end})",
-  OneCycleLR = "optim.lr_scheduler.OneCycleLR(opt, {max_lr=, total_steps= or epochs= and steps_per_epoch=, pct_start=0.3,\n"
-    .. "    anneal_strategy='cos', cycle_momentum=true, base_momentum=0.85, max_momentum=0.95, div_factor=25,\n"
-    .. "    final_div_factor=1e4, three_phase=false, last_epoch=-1, verbose=false})\n"
+  OneCycleLR = "optim.lr_scheduler.OneCycleLR(opt, {max_lr=, total_steps= or epochs= and steps_per_epoch=, ...})\n"
+    .. "  options: pct_start=0.3, anneal_strategy='cos', cycle_momentum=true, base_momentum=0.85, max_momentum=0.95,\n"
+    .. "  div_factor=25, final_div_factor=1e4, three_phase=false, last_epoch=-1, verbose=false\n"
     .. "The 1cycle policy: lr rises from max_lr/div_factor to max_lr over pct_start of the steps, then falls\n"
     .. "to max_lr/div_factor/final_div_factor (momentum, or Adam's beta1, moves the other way). Call\n"
     .. "step() after every batch.\n"

@@ -185,7 +185,9 @@ function Optimizer._add_group(self, group, where)
 end
 
 Optimizer.add_param_group = guard(function(self, group)
-  if type(self) ~= "table" or not self.param_groups then fail("add_param_group: call it as opt:add_param_group(group)") end
+  if type(self) ~= "table" or not self.param_groups then
+    fail("add_param_group: call it as opt:add_param_group(group), with a colon")
+  end
   Optimizer._add_group(self, group, getmetatable(self).__name .. ":add_param_group")
 end)
 
@@ -193,7 +195,15 @@ end)
 
 local zero_opts = {set_to_none = true}
 
+-- A method called with a dot (opt.step()) gets no self: say so.
+local function check_self(self, method)
+  if type(self) ~= "table" or not self.param_groups then
+    error(string.format("%s: call it as opt:%s(...), with a colon", method, method), 3)
+  end
+end
+
 function Optimizer:zero_grad(opts)
+  check_self(self, "zero_grad")
   local to_none = true
   if opts ~= nil then
     if type(opts) ~= "table" then error("zero_grad: options table expected, got " .. type(opts), 2) end
@@ -215,7 +225,13 @@ function Optimizer:zero_grad(opts)
         p.grad = nil
       else
         local g = p.grad
-        if g ~= nil then g:zero_() end
+        if g ~= nil then
+          if g.grad_fn ~= nil then -- a gradient made with create_graph: cut it from its graph first
+            g = g:detach()
+            p.grad = g
+          end
+          tensor.no_grad(g.zero_, g)
+        end
       end
     end
   end
@@ -228,6 +244,7 @@ local function update_all(self)
 end
 
 function Optimizer:step(closure)
+  check_self(self, "step")
   local loss
   if closure ~= nil then
     if type(closure) ~= "function" then
@@ -251,6 +268,7 @@ local function copy_value(v)
 end
 
 function Optimizer:state_dict()
+  check_self(self, "state_dict")
   local state, groups, index = {}, {}, 0
   for gi, group in ipairs(self.param_groups) do
     local g = {}
@@ -274,6 +292,9 @@ function Optimizer:state_dict()
 end
 
 local function load(self, sd)
+  if type(self) ~= "table" or not self.param_groups then
+    fail("load_state_dict: call it as opt:load_state_dict(sd), with a colon")
+  end
   local name = getmetatable(self).__name .. ":load_state_dict"
   if type(sd) ~= "table" then fail("%s: a state dict (table) expected, got %s", name, type(sd)) end
   if sd.param_groups == nil and flat.is_flat(sd) then sd = flat.unflatten(sd) end

@@ -281,6 +281,7 @@ T.test("bad calls raise clear errors", function()
   T.checkerr(function() s:load_state_dict({foo = 1}) end, "StepLR:load_state_dict: unknown key 'foo'")
   T.checkerr(function() s:load_state_dict({last_epoch = "x"}) end, "'last_epoch' must be a number, got string")
   T.checkerr(function() s:load_state_dict(7) end, "a state dict (table) expected, got number")
+  T.checkerr(function() s.step() end, "step: call it as sched:step(...), with a colon")
   T.check(T.errors_checked >= 25, "at least 25 bad calls checked")
   -- and the scheduler still works
   s:step(); s:step()

@@ -299,6 +299,18 @@ T.test("zero_grad: nil by default, zeros with set_to_none=false", function()
   T.check(w.grad == nil, "still nil")
 end)
 
+T.test("zero_grad(set_to_none=false) cuts a gradient that has a graph from it", function()
+  local w = tensor.ones(2):requires_grad_()
+  local x = tensor({1.0, 2.0}, {requires_grad = true})
+  local opt = optim.SGD({w}, {lr = 0.1})
+  w.grad = x * 2
+  T.check(w.grad.grad_fn ~= nil, "the gradient has a grad_fn")
+  opt:zero_grad({set_to_none = false})
+  T.close(w.grad, {0, 0}, 0)
+  T.check(w.grad.grad_fn == nil, "detached")
+  T.close(x:detach(), {1, 2}, 0)
+end)
+
 T.test("step(closure) returns the closure's loss, computed with grad enabled", function()
   local w = tensor({3.0}, {requires_grad = true})
   local opt = optim.SGD({w}, {lr = 0.5})
@@ -542,6 +554,9 @@ T.test("bad calls raise clear errors", function()
   T.checkerr(function() optim.unflatten({["a:zzz"] = tensor{1}}) end, "unknown tag ':zzz'")
   T.checkerr(function() optim.unflatten({["a:lua"] = tensor{1.0}}) end, "should be float64, int64 or bool")
   T.checkerr(function() optim.unflatten({["a"] = 3}) end, "'a' is a number, expected a tensor")
+  T.checkerr(function() opt.step() end, "step: call it as opt:step(...), with a colon")
+  T.checkerr(function() opt.zero_grad() end, "zero_grad: call it as opt:zero_grad(...), with a colon")
+  T.checkerr(function() opt.load_state_dict({}) end, "call it as opt:load_state_dict(sd), with a colon")
   opt.param_groups[1].lr = "fast"
   w.grad = tensor{1.0, 1.0}
   T.checkerr(function() opt:step() end, "SGD:step: group lr must be a number, got string")
