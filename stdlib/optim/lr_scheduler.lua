@@ -133,9 +133,11 @@ function Scheduler:step(epoch)
   local last = {}
   for i, group in ipairs(self.optimizer.param_groups) do
     local lr = values[i]
-    group.lr = lr
-    last[i] = lr
-    if self.verbose then print(string.format("Adjusting learning rate of group %d to %.4e.", i, lr)) end
+    if lr ~= nil then -- nil: a group added after the scheduler was made, which it leaves alone (as PyTorch's zip)
+      group.lr = lr
+      if self.verbose then print(string.format("Adjusting learning rate of group %d to %.4e.", i, lr)) end
+    end
+    last[i] = group.lr
   end
   self._last_lr = last
 end
