@@ -62,6 +62,16 @@ test("gradcheck: add, sub (alpha), mul, div with broadcasting", function()
   end)
 end)
 
+test("gradcheck: 0-dim operands with dimensioned ones", function()
+  local z, m = leaf({}, away0), leaf({2, 3}, away0)
+  gradcheck(function(x, y) return x + y end, {z, m})
+  gradcheck(function(x, y) return y * x end, {z, m})
+  gradcheck(function(x, y) return x / y end, {z, m})
+  gradcheck(function(x, y) return y / x end, {z, m})
+  gradcheck(function(x, y) return tensor.maximum(x, y * 0 + 5) end, {z, m})
+  gradcheck(function(x) return x * x end, {z})
+end)
+
 test("gradcheck: numbers on either side", function()
   local a = leaf(rshape(2), away0)
   gradcheck(function(x) return 2 + x end, {a})
@@ -257,6 +267,12 @@ test("div with a rounding mode has a zero gradient; floor_divide has none", func
     q:sum():backward()
     close(a.grad, {0, 0}); close(b.grad, {0, 0})
   end
+  -- zero away from the jumps, by central differences too
+  local p = tensor({7.3, -6.6, 1.2}, {dtype = "float64", requires_grad = true})
+  local d = tensor({2.1, 1.9, -0.7}, {dtype = "float64", requires_grad = true})
+  gradcheck(function(x, y) return tensor.div(x, y, {rounding_mode = "floor"}) end, {p, d})
+  gradcheck(function(x, y) return tensor.div(x, y, {rounding_mode = "trunc"}) end, {p, d})
+  gradcheck(function(x) local y = x * 1; y:div_(2, {rounding_mode = "trunc"}); return y end, {p})
   local f = a // b
   check(f.requires_grad)
   checkerr(function() f:sum():backward() end, "derivative for floor_divide is not implemented")
