@@ -23,7 +23,12 @@ BUILD_PKGS+=(zlib1g-dev dataset-fashion-mnist)
 # oneDNN runs float32 convolutions (optional to the build, which falls back
 # to im2col + GEMM without it, but several times faster).
 BUILD_PKGS+=(libdnnl-dev)
+# plot draws with Cairo, writes PNG with libpng, shows in the terminal
+# through chafa, and writes its text in DejaVu Sans.
+BUILD_PKGS+=(libcairo2-dev libchafa-dev libpng-dev libfontconfig-dev fonts-dejavu-core)
 BENCH_PKGS=(python3 python3-torch hyperfine)
+# bench/plot_bench.sh compares plot with matplotlib.
+BENCH_PKGS+=(python3-matplotlib)
 
 bench=0
 case "${1:-}" in
