@@ -10,6 +10,14 @@
 #include "iter.h"
 #include "nn.h"
 
+/* The 2x2 loop is compiled for AVX-512, AVX2 and the baseline (picked at
+ * load time), as the reductions' hot loops are (cpu/reduce_impl.h). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define TSH_POOL_MV __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TSH_POOL_MV
+#endif
+
 typedef struct {
     const tsh_kargs *a;
     int64_t sh, sw, ph, pw, dh, dw, kh, kw;
@@ -37,25 +45,71 @@ static int64_t plane_grain(int64_t work)
  * NaN, but nothing replaces a NaN (the first NaN wins). */
 #define MAX_TAKE(v, best, have) (!(have) || (!isnan(best) && ((v) > (best) || isnan(v))))
 
+/* One output row of 2x2, stride-2 max pooling (input rows r0 and r0 + W)
+ * and its 1-based indices from base. The max of random data defeats branch
+ * prediction, so the loop has none: plain "larger wins" selects, which
+ * vectorise. They would let a NaN lose, so a row whose inputs hold NaN (or
+ * inf, whose inf - inf also flags it) is redone with the exact rule. */
+#define MAX2X2_ROW(T, IX)                                                                    \
+    do {                                                                                     \
+        const T *r1 = r0 + W;                                                                \
+        T nan_probe = 0;                                                                     \
+        for (int64_t ow = 0; ow < OW; ow++) {                                                \
+            T a0 = r0[2 * ow], a1 = r0[2 * ow + 1], a2 = r1[2 * ow], a3 = r1[2 * ow + 1];    \
+            nan_probe += (a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3);                      \
+            T b = a0;                                                                        \
+            b = a1 > b ? a1 : b;                                                             \
+            b = a2 > b ? a2 : b;                                                             \
+            y[ow] = a3 > b ? a3 : b;                                                         \
+        }                                                                                    \
+        if (nan_probe == 0) {                                                                \
+            /* the first position holding the max, in the window's row-major order */       \
+            for (int64_t ow = 0; IX && ow < OW; ow++) {                                      \
+                T b = y[ow];                                                                 \
+                int32_t k = r1[2 * ow] == b ? (int32_t)W : (int32_t)W + 1;                   \
+                k = r0[2 * ow + 1] == b ? 1 : k;                                             \
+                k = r0[2 * ow] == b ? 0 : k;                                                 \
+                ix[ow] = base + 2 * ow + k;                                                  \
+            }                                                                                \
+            break;                                                                           \
+        }                                                                                    \
+        for (int64_t ow = 0; ow < OW; ow++) {                                                \
+            const T v[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};         \
+            const int64_t at[4] = {0, 1, W, W + 1};                                          \
+            T b = v[0];                                                                      \
+            int64_t k = 0;                                                                   \
+            for (int j = 1; j < 4; j++)                                                      \
+                if (MAX_TAKE(v[j], b, 1)) b = v[j], k = at[j];                               \
+            y[ow] = b;                                                                       \
+            if (IX) ix[ow] = base + 2 * ow + k;                                              \
+        }                                                                                    \
+    } while (0)
+
+/* (IX is a constant, so each version is a loop without a branch; the
+ * indices are 32-bit inside a row, since W < 2^31 there.) */
+TSH_POOL_MV static void max2x2_float(const float *restrict r0, int64_t W, float *restrict y, int64_t *restrict ix,
+                                     int64_t OW, int64_t base)
+{
+    if (ix) MAX2X2_ROW(float, 1);
+    else MAX2X2_ROW(float, 0);
+}
+
+TSH_POOL_MV static void max2x2_double(const double *restrict r0, int64_t W, double *restrict y,
+                                      int64_t *restrict ix, int64_t OW, int64_t base)
+{
+    if (ix) MAX2X2_ROW(double, 1);
+    else MAX2X2_ROW(double, 0);
+}
+
 #define MAX_PLANE(T)                                                                          \
     do {                                                                                      \
         const T *x = (const T *)xp;                                                           \
         T *y = (T *)yp;                                                                       \
         if (c->kh == 2 && c->kw == 2 && c->sh == 2 && c->sw == 2 && !c->ph && !c->pw &&       \
-            c->dh == 1 && c->dw == 1) {                                                       \
-            for (int64_t oh = 0; oh < c->OH; oh++) {                                          \
-                const T *r0 = x + 2 * oh * c->W, *r1 = r0 + c->W;                             \
-                for (int64_t ow = 0; ow < c->OW; ow++) {                                      \
-                    int64_t j = 2 * ow, at = 2 * oh * c->W + j;                               \
-                    T best = r0[j];                                                           \
-                    int64_t where = at;                                                       \
-                    if (MAX_TAKE(r0[j + 1], best, 1)) best = r0[j + 1], where = at + 1;       \
-                    if (MAX_TAKE(r1[j], best, 1)) best = r1[j], where = at + c->W;            \
-                    if (MAX_TAKE(r1[j + 1], best, 1)) best = r1[j + 1], where = at + c->W + 1; \
-                    y[oh * c->OW + ow] = best;                                                \
-                    if (ix) ix[oh * c->OW + ow] = where + 1;                                  \
-                }                                                                             \
-            }                                                                                 \
+            c->dh == 1 && c->dw == 1 && c->W <= INT32_MAX) {                                \
+            for (int64_t oh = 0; oh < c->OH; oh++)                                            \
+                max2x2_##T(x + 2 * oh * c->W, c->W, y + oh * c->OW, ix ? ix + oh * c->OW : NULL, \
+                           c->OW, 2 * oh * c->W + 1);                                         \
             break;                                                                            \
         }                                                                                     \
         for (int64_t oh = 0; oh < c->OH; oh++)                                                \

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# bench/nn_lenet.sh: LeNet-5's layers and the whole network (batch 64,
+# Fashion-MNIST shapes) in tensh and in PyTorch, side by side, with the
+# ratio tensh/torch (below 1: tensh is faster). A benchmark, not a test.
+#   bench/nn_lenet.sh [THREADS=2] [REPS=50]
+# TENSH_DNNL=0 runs tensh's convolutions on im2col + GEMM instead of oneDNN.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+T=${1:-2} R=${2:-50}
+TENSH=${TENSH:-build/tensh} PY=${BENCH_PYTHON:-/usr/bin/python3}
+export OMP_NUM_THREADS=$T OPENBLAS_NUM_THREADS=1
+a=$(mktemp) b=$(mktemp)
+trap 'rm -f "$a" "$b"' EXIT
+"$TENSH" bench/nn_lenet.lua "$T" "$R" >"$a" || exit 1
+"$PY" bench/nn_lenet.py "$T" "$R" >"$b" || { echo "torch side failed (python3-torch?)"; cat "$a"; exit 0; }
+printf "%-32s %10s %10s %7s   (%s threads, median of %s)\n" case "tensh ms" "torch ms" ratio "$T" "$R"
+join -t $'\t' <(sort "$a") <(sort "$b") | sort -t $'\t' -k1,1 |
+  awk -F'\t' '{ printf "%-32s %10.3f %10.3f %7.2f\n", $1, $2, $3, $2 / $3 }'
