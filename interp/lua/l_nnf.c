@@ -325,8 +325,8 @@ static int f_embedding(lua_State *L)
         /* 1-based, or negative from the end as torch's (-1: the last row) */
         int64_t num = w->shape[0];
         if (pad > num || pad < -num)
-            luaL_error(L, "embedding: padding_idx must be within 1..%lld or -%lld..-1, got %lld", (long long)num,
-                       (long long)num, (long long)pad);
+            luaL_error(L, "embedding: padding_idx must be within 1..%I or -%I..-1, got %I", (lua_Integer)num,
+                       (lua_Integer)num, (lua_Integer)pad);
         row = pad > 0 ? pad - 1 : num + pad;
     }
     tsh_tensor *y;

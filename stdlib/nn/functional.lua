@@ -41,11 +41,11 @@ end
 
 -- relu/silu take {inplace=}, as torch's inplace=False argument.
 local function activation(name, help)
-  local f, f_ = tensor[name], tensor[name .. "_"]
+  local inplace = name .. "_"
   return sethelp(function(x, opts)
     checked(name, x)
-    if options(name, opts, {"inplace"}).inplace then return f_(x) end
-    return f(x)
+    if options(name, opts, {"inplace"}).inplace then return x[inplace](x) end
+    return x[name](x)
   end, help)
 end
 
