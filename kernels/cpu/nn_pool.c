@@ -106,7 +106,8 @@ TSH_POOL_MV static void max2x2_double(const double *restrict r0, int64_t W, doub
         const T *x = (const T *)xp;                                                           \
         T *y = (T *)yp;                                                                       \
         if (c->kh == 2 && c->kw == 2 && c->sh == 2 && c->sw == 2 && !c->ph && !c->pw &&       \
-            c->dh == 1 && c->dw == 1 && c->W <= INT32_MAX) {                                \
+            c->dh == 1 && c->dw == 1 && 2 * c->OH <= c->H && 2 * c->OW <= c->W &&           \
+            c->W <= INT32_MAX) { /* (ceil_mode's partial windows take the general loop) */ \
             for (int64_t oh = 0; oh < c->OH; oh++)                                            \
                 max2x2_##T(x + 2 * oh * c->W, c->W, y + oh * c->OW, ix ? ix + oh * c->OW : NULL, \
                            c->OW, 2 * oh * c->W + 1);                                         \

@@ -4,12 +4,15 @@
  * runs forward and backward once on the reference kernels and once on the
  * fast ones, and compares outputs and every input gradient. Random shapes,
  * strides, padding, dilation, groups, ceil_mode, every input layout, empty
- * batches, NaN in max pooling, every float dtype. Also a few known values. */
+ * batches, NaN in max pooling, every float dtype; the compositions (linear,
+ * norms, embedding, dropout, regression losses) the same way; a few known
+ * values. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "autograd.h"
+#include "create.h"
 #include "cpu/nn.h"
 #include "kcheck.h"
 #include "nn.h"
@@ -232,8 +235,11 @@ static void test_pool_random(void)
         }
         c.o.ceil_mode = kc_uniform() < 0.5;
         c.o.count_include_pad = kc_uniform() < 0.5;
-        if (iter % 11 == 0) /* LeNet's pooling: the 2x2 stride-2 fast path */
-            c.o = (tsh_pool_opts){{2, 2}, {2, 2}, {0, 0}, {1, 1}, false, true};
+        if (iter % 11 == 0) /* LeNet's pooling: the 2x2 stride-2 fast path, and its ceil_mode */
+        {
+            c.o = (tsh_pool_opts){{2, 2}, {2, 2}, {0, 0}, {1, 1}, iter % 22 == 0, true};
+            for (int d = 0; d < 2; d++) in[d] = in[d] < 2 ? 2 + kc_randint(0, 5) : in[d];
+        }
         bool batched = iter % 5 != 2;
         int64_t xs[4] = {N, C, in[0], in[1]};
         c.x = leaf(batched ? 4 : 3, batched ? xs : xs + 1, dt, true);
@@ -322,6 +328,101 @@ static void test_loss_random(void)
     }
 }
 
+/* ---- compositions (linear, norms, embedding, dropout, regression losses):
+ * they run on other families' kernels, whose fast and reference versions
+ * must agree here too; dropout's mask must be the same Philox draw. ---- */
+
+typedef struct {
+    leaves lv;
+    tsh_tensor *a, *b, *c, *idx, *rm, *rv, *g;
+    int kind;
+    tsh_reduction r;
+} comp_case;
+
+static tsh_status run_comp(void *vc, results *r)
+{
+    comp_case *c = vc;
+    clear_grads(&c->lv);
+    tsh_tensor *y = NULL, *rm = NULL, *rv = NULL;
+    tsh_status st = TSH_OK;
+    int64_t shape[2];
+    switch (c->kind) {
+    case 0: st = tsh_linear(c->a, c->b, c->c, &y); break;
+    case 1: /* the running stats are updated in place: work on copies */
+        if ((st = tsh_clone(c->rm, &rm)) == TSH_OK && (st = tsh_clone(c->rv, &rv)) == TSH_OK)
+            st = tsh_batch_norm(c->a, rm, rv, c->b, c->c, true, 0.3, 1e-3, &y);
+        break;
+    case 2:
+        shape[0] = c->a->shape[c->a->ndim - 1];
+        st = tsh_layer_norm(c->a, 1, shape, c->b, c->c, 1e-4, &y);
+        break;
+    case 3: st = tsh_embedding(c->idx, c->a, 0, &y); break;
+    case 4:
+        tsh_rng_manual_seed(42);
+        st = tsh_dropout(c->a, 0.4, true, &y);
+        break;
+    case 5: st = tsh_mse_loss(c->a, c->b, c->r, &y); break;
+    case 6: st = tsh_l1_loss(c->a, c->b, c->r, &y); break;
+    default: st = tsh_bce_with_logits(c->a, c->b, c->c, NULL, c->r, &y); break;
+    }
+    if (st == TSH_OK) st = backward_with(y, &c->g);
+    if (y) add(r, y);
+    if (rm) add(r, rm);
+    if (rv) add(r, rv);
+    if (st == TSH_OK) collect_grads(&c->lv, r);
+    return st;
+}
+
+static void test_compositions(void)
+{
+    static const char *names[8] = {"linear", "batch_norm", "layer_norm", "embedding", "dropout", "mse_loss",
+                                   "l1_loss", "bce_with_logits"};
+    for (int iter = 0; iter < 160; iter++) {
+        tsh_dtype dt = dtypes[iter % 2]; /* float32 and float64 */
+        comp_case c = {.kind = iter % 8, .r = (tsh_reduction)kc_randint(0, 2)};
+        int64_t n = kc_randint(2, 6), m = kc_randint(1, 7), k = kc_randint(1, 5);
+        int64_t s2[2] = {n, m}, s3[3] = {n, m, k}, sm[1] = {m}, sk[1] = {k}, w2[2] = {k, m};
+        switch (c.kind) {
+        case 0:
+            c.a = leaf(2, s2, dt, true), c.b = leaf(2, w2, dt, true), c.c = leaf(1, sk, dt, true);
+            c.lv = (leaves){{c.a, c.b, c.c}, 3};
+            break;
+        case 1:
+            c.a = leaf(3, s3, dt, true), c.b = leaf(1, sm, dt, true), c.c = leaf(1, sm, dt, true);
+            c.rm = leaf(1, sm, dt, false), c.rv = kc_tensor(1, sm, dt, KC_CONTIG, 0.5, 2);
+            c.lv = (leaves){{c.a, c.b, c.c}, 3};
+            break;
+        case 2:
+            c.a = leaf(3, s3, dt, true), c.b = leaf(1, sk, dt, true), c.c = leaf(1, sk, dt, true);
+            c.lv = (leaves){{c.a, c.b, c.c}, 3};
+            break;
+        case 3:
+            c.a = leaf(2, s2, dt, true);
+            c.idx = kc_tensor(2, w2, TSH_I64, rand_layout(), 1, (double)n);
+            c.lv = (leaves){{c.a}, 1};
+            break;
+        case 4:
+            c.a = leaf(3, s3, dt, true);
+            c.lv = (leaves){{c.a}, 1};
+            break;
+        default:
+            c.a = leaf(2, s2, dt, true);
+            c.b = c.kind == 7 ? kc_tensor(2, s2, dt, rand_layout(), 0, 1) : leaf(iter % 3 ? 2 : 1, iter % 3 ? s2 : sm, dt, true);
+            if (c.kind == 7) {
+                tsh_set_requires_grad(c.b, true);
+                c.c = kc_tensor(1, sm, dt, KC_CONTIG, 0.5, 2);
+            }
+            c.lv = (leaves){{c.a, c.b}, 2};
+            break;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "%s %s reduction=%d", names[c.kind], tsh_dtype_name(dt), (int)c.r);
+        both(what, run_comp, &c, dt == TSH_F64 ? 1e-10 : 1e-4, dt == TSH_F64 ? 1e-12 : 1e-5);
+        tsh_tensor *all[8] = {c.a, c.b, c.c, c.idx, c.rm, c.rv, c.g, NULL};
+        for (int j = 0; j < 7; j++) tsh_tensor_release(all[j]);
+    }
+}
+
 /* ---- known values ---- */
 
 static double item(tsh_tensor *t, int64_t i)
@@ -394,5 +495,6 @@ int main(void)
     setenv("TENSH_DNNL", "1", 1);
     test_pool_random();
     test_loss_random();
+    test_compositions();
     return kc_finish();
 }
