@@ -541,6 +541,16 @@ test("bad calls", function()
   check((T.errors_checked or 0) >= 25, "25+ bad calls")
 end)
 
+test("help for every function", function()
+  local n = 0
+  for name, fn in pairs(F) do
+    local h = tensor.gethelp(fn)
+    check(h and h:find("F." .. name .. "(", 1, true) == 1, "help of F." .. name)
+    n = n + 1
+  end
+  check(n >= 22, "22 functions, got " .. n)
+end)
+
 test("the interpreter still works after errors", function()
   local y = F.conv2d(tensor.ones({1, 1, 3, 3}), tensor.ones({1, 1, 2, 2}))
   close(y, {{{{4, 4}, {4, 4}}}})
