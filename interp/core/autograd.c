@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "front.h"
+#include "grad_view.h"
 #include "mathops.h"
 #include "reduce.h"
 
@@ -27,10 +28,32 @@ static tsh_autograd *ag_of(tsh_tensor *t)
     return t->ag;
 }
 
-bool tsh_requires_grad(const tsh_tensor *t) { return t && t->ag && t->ag->requires_grad; }
-bool tsh_is_leaf(const tsh_tensor *t) { return !t->ag || !t->ag->grad_fn; }
+/* A view whose base's history changed in place gets its grad_fn rebuilt
+ * before anyone looks at it (grad_view.c). Failing that (out of memory)
+ * leaves the old one. */
+static void sync_view(const tsh_tensor *t)
+{
+    if (t && tsh_view_is_stale(t)) (void)tsh_view_refresh((tsh_tensor *)t);
+}
+
+tsh_autograd *tsh_ag_state(tsh_tensor *t) { return ag_of(t); }
+
+bool tsh_requires_grad(const tsh_tensor *t)
+{
+    sync_view(t);
+    return t && t->ag && t->ag->requires_grad;
+}
+bool tsh_is_leaf(const tsh_tensor *t)
+{
+    sync_view(t);
+    return !t->ag || !t->ag->grad_fn;
+}
 tsh_tensor *tsh_grad(const tsh_tensor *t) { return t->ag ? t->ag->grad : NULL; }
-tsh_node *tsh_grad_fn(const tsh_tensor *t) { return t->ag ? t->ag->grad_fn : NULL; }
+tsh_node *tsh_grad_fn(const tsh_tensor *t)
+{
+    sync_view(t);
+    return t->ag ? t->ag->grad_fn : NULL;
+}
 
 tsh_status tsh_set_requires_grad(tsh_tensor *t, bool on)
 {
@@ -66,6 +89,7 @@ tsh_status tsh_set_grad(tsh_tensor *t, tsh_tensor *g)
 
 tsh_status tsh_retain_grad(tsh_tensor *t)
 {
+    sync_view(t);
     if (tsh_is_leaf(t)) {
         if (!tsh_requires_grad(t))
             return tsh_fail(TSH_ERR_ARG, "retain_grad: can't retain_grad on a tensor that has "
@@ -93,6 +117,7 @@ void tsh_node_release(tsh_node *n)
             if (n->leaf->ag && n->leaf->ag->acc == n) n->leaf->ag->acc = NULL;
             tsh_tensor_release(n->leaf);
         }
+        if (n->ctx_free) n->ctx_free(n->ctx);
         tsh_node *first = NULL;
         for (int k = 0; k < n->n_in; k++) {
             if (!n->next[k]) continue;
@@ -107,6 +132,8 @@ void tsh_node_release(tsh_node *n)
 static void ag_free(tsh_autograd *ag)
 {
     tsh_tensor_release(ag->grad);
+    tsh_tensor_release(ag->base);
+    tsh_node_release(ag->base_fn);
     if (ag->grad_fn) {
         if (ag->grad_fn->retain) ag->grad_fn->retain = NULL;
         tsh_node_release(ag->grad_fn);
@@ -120,6 +147,7 @@ static void acc_noop(void) {}
  * that requires grad its accumulate node (made once, shared). */
 static tsh_node *edge_of(tsh_tensor *t)
 {
+    sync_view(t);
     if (!t || !t->ag || !t->ag->requires_grad) return NULL;
     if (t->ag->grad_fn) {
         t->ag->grad_fn->refcount++;
@@ -142,8 +170,12 @@ static tsh_node *edge_of(tsh_tensor *t)
 bool tsh_ag_needed(int n, tsh_tensor *const *inputs)
 {
     if (grad_disabled) return false;
-    for (int k = 0; k < n; k++)
-        if (inputs[k] && inputs[k]->ag && inputs[k]->ag->requires_grad) return true;
+    for (int k = 0; k < n; k++) {
+        tsh_tensor *t = inputs[k];
+        if (!t || !t->ag) continue;
+        if (t->ag->base) sync_view(t);
+        if (t->ag->requires_grad) return true;
+    }
     return false;
 }
 
@@ -214,9 +246,17 @@ void tsh_bump_version(tsh_tensor *t) { t->storage->version++; }
 
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname)
 {
-    if (!grad_disabled && t->ag && t->ag->requires_grad && !t->ag->grad_fn)
+    if (grad_disabled || !t->ag) return TSH_OK;
+    if (tsh_requires_grad(t) && tsh_is_leaf(t))
         return tsh_fail(TSH_ERR_ARG, "%s: a leaf tensor that requires grad is being used in an "
-                                     "in-place operation (wrap it in tensor.no_grad or use detach())",
+                                     "in-place operation (use tensor.no_grad or detach())",
+                        opname);
+    /* the view's own node would take the write, but the leaf's .grad would
+     * not know its values changed: PyTorch refuses this too */
+    tsh_tensor *b = t->ag->base;
+    if (b && tsh_requires_grad(b) && tsh_is_leaf(b))
+        return tsh_fail(TSH_ERR_ARG, "%s: a view of a leaf tensor that requires grad is being used "
+                                     "in an in-place operation (use tensor.no_grad, or clone() the leaf)",
                         opname);
     return TSH_OK;
 }

@@ -52,6 +52,10 @@ struct tsh_node {
     tsh_tensor *buffer;
     int deps;
     unsigned mark;
+    /* rule-owned data beyond f/i/saved (a view's geometry, an inner node),
+     * freed with the node by ctx_free */
+    void *ctx;
+    void (*ctx_free)(void *ctx);
 };
 
 /* Per-tensor autograd state (t->ag); NULL for a plain tensor. */
@@ -61,6 +65,13 @@ typedef struct tsh_autograd {
     tsh_tensor *grad;
     tsh_node *grad_fn;   /* owned reference; NULL for leaves */
     tsh_node *acc;       /* leaves: their accumulate node (weak; cleared when it dies) */
+    /* Views made while grad mode is on (grad_view.h): the tensor whose
+     * storage they view (never itself such a view) and, as a reference, its
+     * grad_fn when the view was made. An in-place write through any view
+     * changes the base's grad_fn; a view whose base_fn no longer matches
+     * rebuilds its own grad_fn from the base's when next used. */
+    struct tsh_tensor *base;
+    tsh_node *base_fn;
 } tsh_autograd;
 
 /* Grad mode (thread-local): ops record only when it is on (the default). */
@@ -78,6 +89,9 @@ tsh_node *tsh_grad_fn(const tsh_tensor *t);         /* borrowed */
 /* A new tensor sharing t's data, outside the graph. */
 tsh_status tsh_detach(tsh_tensor *t, tsh_tensor **out);
 
+/* t's autograd state, made on first use; NULL when out of memory. */
+tsh_autograd *tsh_ag_state(tsh_tensor *t);
+
 /* For op front ends. Call tsh_ag_needed first: when it is false nothing is
  * recorded and the op costs nothing extra. */
 bool tsh_ag_needed(int n, tsh_tensor *const *inputs);
@@ -94,7 +108,8 @@ void tsh_node_release(tsh_node *n);
 /* Checks a saved tensor was not changed in place since it was saved. */
 tsh_status tsh_node_saved(tsh_node *n, int slot, tsh_tensor **t);
 
-/* In-place ops: refuse on leaves that require grad, bump the version. */
+/* In-place ops: refuse on leaves that require grad and on views of them
+ * (grad mode on only), bump the version. tsh_dispatch checks every write. */
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname);
 void tsh_bump_version(tsh_tensor *t);
 
