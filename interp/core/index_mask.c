@@ -411,11 +411,13 @@ static tsh_status assign(tsh_tensor *v, tsh_tensor *value)
         TSH_TRY(tsh_idx_fill_value("index", value, v->dtype, &f, &i));
         return tsh_dtype_is_float(v->dtype) ? tsh_fill_(v, f) : tsh_fill_int_(v, i);
     }
-    tsh_tensor *e;
-    TSH_TRY(value_to(value, v->dtype, v->ndim, v->shape, &e));
-    tsh_status st = tsh_copy_(v, e);
-    tsh_tensor_release(e);
-    return st;
+    if (!fits(value, v->ndim, v->shape)) {
+        char a[128], b[128];
+        return tsh_fail(TSH_ERR_SHAPE, "cannot assign a tensor of shape %s to an index of shape %s",
+                        tsh_shape_str(a, sizeof a, value->ndim, value->shape),
+                        tsh_shape_str(b, sizeof b, v->ndim, v->shape));
+    }
+    return tsh_copy_(v, value); /* casts and broadcasts; records for autograd */
 }
 
 /* v[.., idx, ..] = value at dim `at`: index_fill_ for a number, else
