@@ -39,6 +39,9 @@ struct tsh_node {
     tsh_tensor *saved[TSH_NODE_MAX_SAVED];
     uint64_t saved_version[TSH_NODE_MAX_SAVED];
     bool released;                  /* saved tensors dropped after backward */
+    /* slot + 1 where tsh_node_attach saves the output (as a detached alias,
+     * so that the node does not keep its own output alive); 0: none */
+    int save_output;
     double f[4];                    /* scalar parameters of the op */
     int64_t i[TSH_MAX_DIMS + 4];    /* integer parameters (dims, sizes) */
     int out_ndim;                   /* the output's shape */
@@ -50,6 +53,7 @@ struct tsh_node {
     tsh_tensor *retain;
     /* engine scratch */
     tsh_tensor *buffer;
+    tsh_node *gc_next;              /* release worklist (no recursion on deep graphs) */
     int deps;
     unsigned mark;
     /* rule-owned data beyond f/i/saved (a view's geometry, an inner node),
@@ -72,6 +76,10 @@ typedef struct tsh_autograd {
      * rebuilds its own grad_fn from the base's when next used. */
     struct tsh_tensor *base;
     tsh_node *base_fn;
+    /* non-leaves: the storage version when grad_fn was attached. A later
+     * write that no node recorded (through another view of the storage)
+     * makes grad_fn stale: using the tensor in a recorded op is refused. */
+    uint64_t version;
 } tsh_autograd;
 
 /* Grad mode (thread-local): ops record only when it is on (the default). */
@@ -102,15 +110,21 @@ tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor 
  * the version is checked when the rule reads it back). On failure release
  * the node. */
 tsh_status tsh_node_save(tsh_node *n, int slot, tsh_tensor *t);
-/* Makes n the grad_fn of out (takes over the caller's reference to n). */
+/* Makes n the grad_fn of out (takes over the caller's reference to n; on
+ * failure n is released). Saves out into slot save_output - 1 if set. */
 tsh_status tsh_node_attach(tsh_node *n, tsh_tensor *out);
 void tsh_node_release(tsh_node *n);
 /* Checks a saved tensor was not changed in place since it was saved. */
 tsh_status tsh_node_saved(tsh_node *n, int slot, tsh_tensor **t);
 
-/* In-place ops: refuse on leaves that require grad and on views of them
- * (grad mode on only), bump the version. tsh_dispatch checks every write. */
+/* In-place ops: refuse to write a leaf that requires grad, or a view of one
+ * (its base, or its history walked back to a leaf sharing its storage), as
+ * PyTorch does (grad mode on only). tsh_dispatch checks every write. */
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname);
+/* After an in-place write that recorded nothing (grad mode off): t's
+ * history stays as it is (PyTorch's no_grad semantics), so refresh its
+ * version stamp. */
+void tsh_ag_written(tsh_tensor *t);
 void tsh_bump_version(tsh_tensor *t);
 
 /* Runs backward from `root` with gradient `grad` (NULL: root must have one
