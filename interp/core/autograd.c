@@ -160,14 +160,17 @@ static void acc_noop(void) {}
  * that requires grad its accumulate node (made once, shared); NULL when t
  * needs no gradient. `check`: refuse a non-leaf whose storage was written
  * since its grad_fn was made, by a write no node recorded (its history
- * would describe other values than the ones the op reads). */
+ * would describe other values than the ones the op reads). A view answers
+ * for its base: every recorded write through any view of the base gives
+ * the base a new history and stamp (grad_view.h). */
 static tsh_status edge_of(tsh_tensor *t, bool check, const char *opname, tsh_node **out)
 {
     *out = NULL;
     sync_view(t);
     if (!t || !t->ag || !t->ag->requires_grad) return TSH_OK;
     if (t->ag->grad_fn) {
-        if (check && t->ag->version != t->storage->version)
+        const tsh_tensor *s = t->ag->base ? t->ag->base : t;
+        if (check && s->ag && s->ag->grad_fn && s->ag->version != s->storage->version)
             return tsh_fail(TSH_ERR_ARG, "%s: an input that requires grad was modified in place "
                                          "after it was computed, by a write autograd did not record "
                                          "(through another view of its storage, or a detached "
@@ -205,8 +208,8 @@ bool tsh_ag_needed(int n, tsh_tensor *const *inputs)
     return false;
 }
 
-tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
-                        tsh_node **out)
+static tsh_status node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                           bool check, tsh_node **out)
 {
     tsh_node *node = calloc(1, sizeof *node);
     if (!node) return tsh_fail(TSH_ERR_OOM, "out of memory");
@@ -217,7 +220,7 @@ tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor 
     for (int k = 0; k < n; k++) {
         tsh_tensor *t = inputs[k];
         if (!t) continue;
-        tsh_status st = edge_of(t, true, name, &node->next[k]);
+        tsh_status st = edge_of(t, check, name, &node->next[k]);
         if (st != TSH_OK) {
             tsh_node_release(node);
             return st;
@@ -228,6 +231,18 @@ tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor 
     }
     *out = node;
     return TSH_OK;
+}
+
+tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                        tsh_node **out)
+{
+    return node_new(name, bw, n, inputs, true, out);
+}
+
+tsh_status tsh_node_new_unchecked(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                                  tsh_node **out)
+{
+    return node_new(name, bw, n, inputs, false, out);
 }
 
 tsh_status tsh_node_save(tsh_node *n, int slot, tsh_tensor *t)
@@ -332,7 +347,10 @@ tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname)
 
 void tsh_ag_written(tsh_tensor *t)
 {
-    if (t->ag && t->ag->grad_fn) t->ag->version = t->storage->version;
+    if (!t->ag) return;
+    if (t->ag->grad_fn) t->ag->version = t->storage->version;
+    tsh_tensor *b = t->ag->base; /* views answer for their base */
+    if (b && b->ag && b->ag->grad_fn) b->ag->version = b->storage->version;
 }
 
 tsh_status tsh_sum_to_shape(tsh_tensor *g, int ndim, const int64_t *shape, tsh_tensor **out)

@@ -106,6 +106,11 @@ bool tsh_ag_needed(int n, tsh_tensor *const *inputs);
 /* A node for an op on n inputs (each may be NULL, e.g. a Lua number). */
 tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
                         tsh_node **out);
+/* The same without the check for inputs changed by an unrecorded write:
+ * for views (which read no values; they answer for their base) and the
+ * in-place machinery of grad_view.c. */
+tsh_status tsh_node_new_unchecked(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                                  tsh_node **out);
 /* Saves t for backward (a new reference, or a copy of a wrapped Lua number;
  * the version is checked when the rule reads it back). On failure release
  * the node. */
@@ -123,7 +128,8 @@ tsh_status tsh_node_saved(tsh_node *n, int slot, tsh_tensor **t);
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname);
 /* After an in-place write that recorded nothing (grad mode off): t's
  * history stays as it is (PyTorch's no_grad semantics), so refresh its
- * version stamp. */
+ * version stamp, and its base's for a view. tsh_dispatch calls it for every
+ * write under no_grad. */
 void tsh_ag_written(tsh_tensor *t);
 void tsh_bump_version(tsh_tensor *t);
 

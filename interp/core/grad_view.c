@@ -126,7 +126,9 @@ static tsh_status track_base(tsh_tensor *o, tsh_tensor *in)
 
 tsh_status tsh_grad_view(tsh_view_kind kind, tsh_tensor *in, tsh_tensor **out, const int64_t *p)
 {
-    if (!tsh_grad_enabled() || !tsh_dtype_is_float(in->dtype)) return TSH_OK;
+    /* views made under no_grad link to their base too: a write through
+     * them keeps the base's stamp (tsh_ag_written) */
+    if (!tsh_dtype_is_float(in->dtype)) return TSH_OK;
     tsh_tensor *o = *out;
     tsh_status st = TSH_OK;
     if (tsh_ag_needed(1, &in)) {
@@ -148,7 +150,7 @@ tsh_status tsh_grad_view(tsh_view_kind kind, tsh_tensor *in, tsh_tensor **out, c
         default: break;
         }
         tsh_node *n = NULL;
-        st = tsh_node_new(name, bw, 1, &in, &n);
+        st = tsh_node_new_unchecked(name, bw, 1, &in, &n); /* reads no values */
         if (st == TSH_OK) {
             for (int k = 0; k < np; k++) n->i[k] = p[k];
             st = tsh_node_attach(n, o);
@@ -282,7 +284,7 @@ tsh_status tsh_view_refresh(tsh_tensor *t)
         if (!gm) return tsh_fail(TSH_ERR_OOM, "out of memory");
         geom_of(gm, b, t);
         tsh_node *n;
-        tsh_status st = tsh_node_new("AsStridedBackward0", as_strided_backward, 1, &b, &n);
+        tsh_status st = tsh_node_new_unchecked("AsStridedBackward0", as_strided_backward, 1, &b, &n);
         if (st != TSH_OK) {
             free(gm);
             return st;
@@ -374,6 +376,20 @@ static tsh_status copy_slices_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **
 tsh_status tsh_grad_inplace_commit(tsh_tensor *t, tsh_node *node)
 {
     if (!t->ag || !t->ag->base) return tsh_node_attach(node, t);
+    /* the node of the op saves its output (the view), as attaching it would */
+    if (node->save_output) {
+        tsh_tensor *alias = NULL;
+        int slot = node->save_output - 1;
+        tsh_status st = tsh_detach(t, &alias);
+        if (st != TSH_OK) {
+            tsh_node_release(node);
+            return st;
+        }
+        tsh_tensor_release(node->saved[slot]);
+        node->saved[slot] = alias;
+        node->saved_version[slot] = t->storage->version;
+        node->save_output = 0;
+    }
     tsh_tensor *b = t->ag->base;
     copy_slices *c = malloc(sizeof *c);
     if (!c) {
@@ -384,7 +400,9 @@ tsh_status tsh_grad_inplace_commit(tsh_tensor *t, tsh_node *node)
     geom_of(&c->gm, b, t);
     tsh_tensor *ins[TSH_NODE_MAX_IN] = {b};
     tsh_node *cs;
-    tsh_status st = tsh_node_new("CopySlices", copy_slices_backward, node->n_in, ins, &cs);
+    /* the base's stamp is behind by this very write: the op's node, made
+     * before it, checked that nothing else wrote there */
+    tsh_status st = tsh_node_new_unchecked("CopySlices", copy_slices_backward, node->n_in, ins, &cs);
     if (st != TSH_OK) {
         copy_slices_free(c);
         return st;
