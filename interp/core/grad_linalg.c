@@ -27,6 +27,36 @@ static tsh_status with_tr(tsh_status (*op)(tsh_tensor *, tsh_tensor *, tsh_tenso
     return st;
 }
 
+/* A matrix (or batch of them) stored transposed: a weight used as w:t(). */
+static bool transposed_layout(const tsh_tensor *t)
+{
+    int nd = t->ndim;
+    if (nd < 2 || tsh_is_contiguous(t)) return false;
+    int64_t expect = 1;
+    for (int d = nd - 1; d >= 0; d--) {
+        int e = d == nd - 1 ? nd - 2 : d == nd - 2 ? nd - 1 : d; /* the dims in memory order */
+        if (t->shape[e] != 1 && t->stride[e] != expect) return false;
+        expect *= t->shape[e];
+    }
+    return true;
+}
+
+/* op(x', y') with x' = x^T when tx (y' likewise); for the gradient of an
+ * operand stored transposed (transposed_layout, noted at record time) the
+ * product is computed transposed,
+ * (y'^T x'^T)^T, so that its gradient needs no copy to match its layout
+ * (the same GEMM either way). */
+static tsh_status prod_like(tsh_status (*op)(tsh_tensor *, tsh_tensor *, tsh_tensor **), tsh_tensor *x,
+                            bool tx, tsh_tensor *y, bool ty, bool transposed, tsh_tensor **out)
+{
+    if (!transposed) return with_tr(op, x, tx, y, ty, out);
+    tsh_tensor *r;
+    TSH_TRY(with_tr(op, y, !ty, x, !tx, &r));
+    tsh_status st = tr(r, out);
+    tsh_tensor_release(r);
+    return st;
+}
+
 static tsh_status scale_(tsh_tensor *t, double s)
 {
     if (s == 1) return TSH_OK;
@@ -43,7 +73,7 @@ static tsh_status as_dtype_of(tsh_tensor *x, const tsh_tensor *g, tsh_tensor **o
 
 /* (..., m, k) @ (k, n) or (k): batch dims were folded into rows, so b's
  * gradient is one GEMM of the folded a and g. */
-static tsh_status fold_grad_b(tsh_tensor *a, tsh_tensor *g, int nb, tsh_tensor **gb)
+static tsh_status fold_grad_b(tsh_tensor *a, tsh_tensor *g, int nb, bool bt, tsh_tensor **gb)
 {
     int64_t k = a->shape[a->ndim - 1], rows = tsh_shape_numel(a->ndim - 1, a->shape);
     int64_t n = nb == 2 ? g->shape[g->ndim - 1] : 1;
@@ -51,7 +81,7 @@ static tsh_status fold_grad_b(tsh_tensor *a, tsh_tensor *g, int nb, tsh_tensor *
     tsh_tensor *a2 = NULL, *g2 = NULL, *r = NULL;
     tsh_status st = tsh_reshape(a, 2, as, &a2);
     if (st == TSH_OK) st = tsh_reshape(g, 2, gs, &g2);
-    if (st == TSH_OK) st = with_tr(tsh_mm, a2, true, g2, false, &r);
+    if (st == TSH_OK) st = prod_like(tsh_mm, a2, true, g2, false, bt && nb == 2, &r);
     if (st == TSH_OK && nb == 1) {
         tsh_tensor *v;
         st = tsh_reshape(r, 1, &k, &v);
@@ -96,7 +126,7 @@ static tsh_status matmul_backward(tsh_node *n, tsh_tensor *a, tsh_tensor *b, tsh
     }
     if (st == TSH_OK && a2) { /* grad of b = a^T @ g */
         if (na >= 3 && nb <= 2) {
-            st = fold_grad_b(a, g2, nb, &grads[1]);
+            st = fold_grad_b(a, g2, nb, n->i[2] != 0, &grads[1]);
         } else {
             st = with_tr(tsh_matmul, a2, true, g2, false, &grads[1]);
             if (st == TSH_OK && nb == 1) {
@@ -130,12 +160,12 @@ static tsh_status product_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grad
         if (st == TSH_OK && gb) st = with_tr(tsh_mv, a, true, g, false, &grads[1]);
         return st;
     case TSH_PRODUCT_MM:
-        if (ga) st = with_tr(tsh_mm, g, false, b, true, &grads[0]);
-        if (st == TSH_OK && gb) st = with_tr(tsh_mm, a, true, g, false, &grads[1]);
+        if (ga) st = prod_like(tsh_mm, g, false, b, true, n->i[1] != 0, &grads[0]);
+        if (st == TSH_OK && gb) st = prod_like(tsh_mm, a, true, g, false, n->i[2] != 0, &grads[1]);
         return st;
     case TSH_PRODUCT_BMM:
-        if (ga) st = with_tr(tsh_bmm, g, false, b, true, &grads[0]);
-        if (st == TSH_OK && gb) st = with_tr(tsh_bmm, a, true, g, false, &grads[1]);
+        if (ga) st = prod_like(tsh_bmm, g, false, b, true, n->i[1] != 0, &grads[0]);
+        if (st == TSH_OK && gb) st = prod_like(tsh_bmm, a, true, g, false, n->i[2] != 0, &grads[1]);
         return st;
     case TSH_PRODUCT_OUTER:
         if (ga) {
@@ -170,6 +200,8 @@ tsh_status tsh_grad_product(tsh_product_kind kind, tsh_tensor *a, tsh_tensor *b,
     tsh_status st = tsh_node_new(names[kind], product_backward, 2, ins, &n);
     if (st == TSH_OK) {
         n->i[0] = kind;
+        n->i[1] = transposed_layout(a);
+        n->i[2] = transposed_layout(b);
         if (n->next[1]) st = tsh_node_save(n, 0, a);
         if (st == TSH_OK && n->next[0]) st = tsh_node_save(n, 1, b);
         if (st == TSH_OK) st = tsh_node_attach(n, *out);
@@ -199,11 +231,11 @@ static tsh_status addmm_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grads)
         }
     }
     if (st == TSH_OK && n->next[1]) {
-        st = with_tr(tsh_mm, g, false, m2, true, &grads[1]);
+        st = prod_like(tsh_mm, g, false, m2, true, n->i[1] != 0, &grads[1]);
         if (st == TSH_OK) st = scale_(grads[1], alpha);
     }
     if (st == TSH_OK && n->next[2]) {
-        st = with_tr(tsh_mm, m1, true, g, false, &grads[2]);
+        st = prod_like(tsh_mm, m1, true, g, false, n->i[2] != 0, &grads[2]);
         if (st == TSH_OK) st = scale_(grads[2], alpha);
     }
     return st;
@@ -218,6 +250,8 @@ tsh_status tsh_grad_addmm(tsh_tensor *input, tsh_tensor *m1, tsh_tensor *m2, dou
     if (st == TSH_OK) {
         n->f[0] = beta;
         n->f[1] = alpha;
+        n->i[1] = transposed_layout(m1);
+        n->i[2] = transposed_layout(m2);
         if (n->next[2]) st = tsh_node_save(n, 0, m1);
         if (st == TSH_OK && n->next[1]) st = tsh_node_save(n, 1, m2);
         if (st == TSH_OK) st = tsh_node_attach(n, *out);

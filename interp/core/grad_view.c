@@ -126,9 +126,11 @@ static tsh_status track_base(tsh_tensor *o, tsh_tensor *in)
 
 tsh_status tsh_grad_view(tsh_view_kind kind, tsh_tensor *in, tsh_tensor **out, const int64_t *p)
 {
-    /* views made under no_grad link to their base too: a write through
-     * them keeps the base's stamp (tsh_ag_written) */
-    if (!tsh_dtype_is_float(in->dtype)) return TSH_OK;
+    /* Under no_grad only views of tensors with autograd state link to their
+     * base (a write through them keeps the base's stamp, tsh_ag_written);
+     * views of plain tensors there, the gradients in a backward pass among
+     * them, stay plain. */
+    if (!tsh_dtype_is_float(in->dtype) || (!in->ag && !tsh_grad_enabled())) return TSH_OK;
     tsh_tensor *o = *out;
     tsh_status st = TSH_OK;
     if (tsh_ag_needed(1, &in)) {
