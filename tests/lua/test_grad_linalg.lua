@@ -154,6 +154,23 @@ test("mixed precision: outer promotes, each operand gets its own dtype back", fu
   eq(h.grad:dtype(), "float16"); close(h.grad, {{2, 4}})
 end)
 
+test("a weight used transposed gets a contiguous gradient (no copy)", function()
+  local x = tensor.randn({5, 4}, F64)
+  local w = tensor.randn({3, 4}, F64):requires_grad_()
+  local b = tensor.randn({3}, F64):requires_grad_()
+  x:matmul(w:t()):backward(tensor.ones(5, 3, F64))
+  check(w.grad:is_contiguous(), "matmul")
+  close(w.grad, tensor.ones(3, 5, F64):mm(x))
+  w.grad = nil
+  tensor.addmm(b, x, w:t()):sum():backward()
+  check(w.grad:is_contiguous(), "addmm")
+  close(w.grad, tensor.ones(3, 5, F64):mm(x))
+  close(b.grad, {5, 5, 5})
+  local bw = tensor.randn({2, 3, 4}, F64):requires_grad_()
+  tensor.bmm(tensor.randn({2, 5, 4}, F64), bw:transpose(2, 3)):sum():backward()
+  check(bw.grad:is_contiguous(), "bmm")
+end)
+
 test("node names, and inputs that need no gradient get none", function()
   local a, b = leaf({2, 3}), leaf({3, 2})
   local v, w = leaf({3}), leaf({3})
