@@ -19,6 +19,33 @@ void tsh_set_grad_enabled(bool on) { grad_disabled = !on; }
 
 static void ag_free(tsh_autograd *ag);
 
+/* Nodes come and go with every recorded op; a per-thread free list keeps
+ * malloc off that path and hands back memory that is still in cache. */
+#define NODE_CACHE 4096
+static _Thread_local tsh_node *free_nodes;
+static _Thread_local int n_free_nodes;
+
+static tsh_node *node_alloc(void)
+{
+    tsh_node *n = free_nodes;
+    if (!n) return calloc(1, sizeof *n);
+    free_nodes = n->gc_next;
+    n_free_nodes--;
+    memset(n, 0, sizeof *n);
+    return n;
+}
+
+static void node_free(tsh_node *n)
+{
+    if (n_free_nodes >= NODE_CACHE) {
+        free(n);
+        return;
+    }
+    n->gc_next = free_nodes;
+    free_nodes = n;
+    n_free_nodes++;
+}
+
 static tsh_autograd *ag_of(tsh_tensor *t)
 {
     if (!t->ag) {
@@ -137,7 +164,7 @@ void tsh_node_release(tsh_node *n)
                 release_list = m;
             }
         }
-        free(n);
+        node_free(n);
     }
     releasing = false;
 }
@@ -185,7 +212,7 @@ static tsh_status edge_of(tsh_tensor *t, bool check, const char *opname, tsh_nod
         *out = t->ag->acc;
         return TSH_OK;
     }
-    tsh_node *n = calloc(1, sizeof *n);
+    tsh_node *n = node_alloc();
     if (!n) return tsh_fail(TSH_ERR_OOM, "out of memory");
     n->refcount = 1;
     n->name = "AccumulateGrad";
@@ -211,7 +238,7 @@ bool tsh_ag_needed(int n, tsh_tensor *const *inputs)
 static tsh_status node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
                            bool check, tsh_node **out)
 {
-    tsh_node *node = calloc(1, sizeof *node);
+    tsh_node *node = node_alloc();
     if (!node) return tsh_fail(TSH_ERR_OOM, "out of memory");
     node->refcount = 1;
     node->name = name;

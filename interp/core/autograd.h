@@ -116,7 +116,10 @@ tsh_status tsh_node_new_unchecked(const char *name, tsh_backward_fn bw, int n, t
  * the node. */
 tsh_status tsh_node_save(tsh_node *n, int slot, tsh_tensor *t);
 /* Makes n the grad_fn of out (takes over the caller's reference to n; on
- * failure n is released). Saves out into slot save_output - 1 if set. */
+ * failure n is released). Saves out into slot save_output - 1 if set.
+ * Call it after the last write into out: it stamps out's storage version,
+ * and a later write that no node records makes out refuse to be an input
+ * of a recorded op (see tsh_autograd.version). */
 tsh_status tsh_node_attach(tsh_node *n, tsh_tensor *out);
 void tsh_node_release(tsh_node *n);
 /* Checks a saved tensor was not changed in place since it was saved. */

@@ -32,10 +32,10 @@ tsh_status tsh_gr_mask(tsh_tensor *cond, tsh_tensor *t, bool keep, tsh_tensor **
     return st;
 }
 
-tsh_status tsh_gr_zeros(tsh_node *n, int k, tsh_tensor **o)
+tsh_status tsh_gr_zeros(tsh_node *n, int k, tsh_tensor *g, tsh_tensor **o)
 {
     tsh_tensor *z = NULL;
-    TSH_TRY(tsh_full(0, NULL, 0.0, n->in_dtype[k], tsh_cpu_device(), &z));
+    TSH_TRY(tsh_full(0, NULL, 0.0, n->in_dtype[k], g->storage->device, &z));
     tsh_status st = tsh_expand(z, n->in_ndim[k], n->in_shape[k], o);
     tsh_tensor_release(z);
     return st;
@@ -72,9 +72,8 @@ static double wrapped_value(const tsh_tensor *t)
 /* Every rule that gives zeros (floor, sign, comparisons done in place, ...). */
 static tsh_status zero_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grads)
 {
-    (void)g;
     for (int k = 0; k < n->n_in; k++)
-        if (n->next[k]) TSH_TRY(tsh_gr_zeros(n, k, &grads[k]));
+        if (n->next[k]) TSH_TRY(tsh_gr_zeros(n, k, g, &grads[k]));
     return TSH_OK;
 }
 
@@ -136,7 +135,7 @@ static tsh_status pow_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grads)
     int kind = (int)n->i[0];
     if (kind == 0 && n->next[0]) {
         double ev = n->f[0];
-        if (ev == 0) return tsh_gr_zeros(n, 0, &grads[0]);
+        if (ev == 0) return tsh_gr_zeros(n, 0, g, &grads[0]);
         if (ev == 1) {
             grads[0] = tsh_tensor_retain(g);
             return TSH_OK;
@@ -532,7 +531,7 @@ static tsh_status unary_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grads)
         if (st == TSH_OK) st = tsh_gr_un(TSH_OP_NEG, t[0], &d);
         break;
     case TSH_OP_SQUARE: st = tsh_gr_bin_n(TSH_OP_MUL, x, 2, &d); break;
-    default: st = tsh_gr_zeros(n, 0, &grads[0]); break;
+    default: st = tsh_gr_zeros(n, 0, g, &grads[0]); break;
     }
     if (st == TSH_OK && d) st = tsh_gr_bin(TSH_OP_MUL, g, d, &grads[0]);
     tsh_tensor_release(d);

@@ -68,9 +68,10 @@ static inline tsh_status tsh_gr_un(tsh_op op, tsh_tensor *a, tsh_tensor **o)
 
 /* cond ? t : 0 (keep = true) or cond ? 0 : t (keep = false) */
 tsh_status tsh_gr_mask(tsh_tensor *cond, tsh_tensor *t, bool keep, tsh_tensor **o);
-/* zeros of the shape and dtype of input k of n: one element, expanded */
-tsh_status tsh_gr_zeros(tsh_node *n, int k, tsh_tensor **o);
-/* the input n->in_* / saved tensor helpers */
+/* zeros of the shape and dtype of input k of n, on g's device: one
+ * element, expanded */
+tsh_status tsh_gr_zeros(tsh_node *n, int k, tsh_tensor *g, tsh_tensor **o);
+/* releases ts[0..n-1] and sets them NULL */
 void tsh_gr_release(int n, tsh_tensor **ts);
 
 #endif

@@ -158,7 +158,7 @@ static tsh_status norm_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grads)
 {
     if (!n->next[0]) return TSH_OK;
     double p = n->f[0];
-    if (p == 0) return tsh_gr_zeros(n, 0, &grads[0]);
+    if (p == 0) return tsh_gr_zeros(n, 0, g, &grads[0]);
     tsh_tensor *x, *y, *t[12] = {NULL};
     TSH_TRY(tsh_node_saved(n, SLOT_X, &x));
     TSH_TRY(tsh_node_saved(n, SLOT_OUT, &y));

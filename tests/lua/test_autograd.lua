@@ -171,6 +171,16 @@ test("retain_grad keeps a non-leaf's gradient", function()
   v:mul_(3)               -- the retained gradient follows the in-place op
   v:sum():backward()
   close(v.grad, {1, 1, 1}); close(w.grad, {3, 3, 3})
+  -- detach_ on a retained tensor the graph still needs: nothing dangles
+  local u = w * 2
+  u:retain_grad()
+  local s = (u * u):sum()
+  u:detach_()
+  u = nil
+  collectgarbage(); collectgarbage()
+  w.grad = nil
+  s:backward()
+  close(w.grad, {8, 16, 24})
   w:retain_grad() -- a leaf: nothing to do
   checkerr(function() tensor{1.0}:retain_grad() end, "requires_grad=false")
 end)

@@ -62,6 +62,16 @@ test("gradcheck: add, sub (alpha), mul, div with broadcasting", function()
   end)
 end)
 
+test("gradcheck: 0-dim operands with dimensioned ones", function()
+  local z, m = leaf({}, away0), leaf({2, 3}, away0)
+  gradcheck(function(x, y) return x + y end, {z, m})
+  gradcheck(function(x, y) return y * x end, {z, m})
+  gradcheck(function(x, y) return x / y end, {z, m})
+  gradcheck(function(x, y) return y / x end, {z, m})
+  gradcheck(function(x, y) return tensor.maximum(x, y * 0 + 5) end, {z, m})
+  gradcheck(function(x) return x * x end, {z})
+end)
+
 test("gradcheck: numbers on either side", function()
   local a = leaf(rshape(2), away0)
   gradcheck(function(x) return 2 + x end, {a})
@@ -257,6 +267,12 @@ test("div with a rounding mode has a zero gradient; floor_divide has none", func
     q:sum():backward()
     close(a.grad, {0, 0}); close(b.grad, {0, 0})
   end
+  -- zero away from the jumps, by central differences too
+  local p = tensor({7.3, -6.6, 1.2}, {dtype = "float64", requires_grad = true})
+  local d = tensor({2.1, 1.9, -0.7}, {dtype = "float64", requires_grad = true})
+  gradcheck(function(x, y) return tensor.div(x, y, {rounding_mode = "floor"}) end, {p, d})
+  gradcheck(function(x, y) return tensor.div(x, y, {rounding_mode = "trunc"}) end, {p, d})
+  gradcheck(function(x) local y = x * 1; y:div_(2, {rounding_mode = "trunc"}); return y end, {p})
   local f = a // b
   check(f.requires_grad)
   checkerr(function() f:sum():backward() end, "derivative for floor_divide is not implemented")
@@ -323,10 +339,23 @@ test("in-place ops on non-leaves record correctly", function()
     gradcheck(function(t, u) local y = target(t, u); y:pow_(2); return y end, {leaf(shape), b})
     gradcheck(function(t) local y = t * 1; y:mul_(y); return y end, {leaf(shape)}) -- reads itself
   end)
-  for _, name in ipairs({"relu_", "exp_", "tanh_", "sigmoid_", "sin_", "gelu_", "silu_", "abs_", "neg_", "sqrt_", "log_"}) do
-    local f = (name == "sqrt_" or name == "log_") and pos or away0
+  for _, name in ipairs({"relu_", "exp_", "tanh_", "sigmoid_", "sin_", "cos_", "tan_", "gelu_", "silu_",
+                         "abs_", "neg_", "sqrt_", "rsqrt_", "log_", "log1p_", "expm1_", "reciprocal_",
+                         "square_", "floor_", "ceil_", "round_", "trunc_", "sign_"}) do
+    local positive = {sqrt_ = true, rsqrt_ = true, log_ = true, log1p_ = true}
+    local f = positive[name] and pos or name == "tan_" and function(t) return t:clamp(-1, 1) end
+      or (name == "floor_" or name == "ceil_" or name == "round_" or name == "trunc_") and mid or away0
     gradcheck(function(t) local y = t * 1; y[name](y); return y end, {leaf({2, 3}, f)})
   end
+  local p, q = leaf({2, 3}, pos), leaf({3}, function(t) return t:abs():clamp(0, 0.99) + 1 end)
+  gradcheck(function(t, u) local y = t * 1; y:pow_(u); return y end, {p, q})
+  gradcheck(function(t, u) local y = t * 1; y:atan2_(u); return y end, {p, q})
+  local r = tensor.no_grad(function() return (mid(tensor.randn({2, 3}, F64) * 3) * q):detach() end):requires_grad_()
+  gradcheck(function(t, u) local y = t * 1; y:remainder_(u); return y end, {r, q})
+  gradcheck(function(t, u) local y = t * 1; y:fmod_(u); return y end, {r, q})
+  local lo, hi = tensor({-0.3, 0.2, -0.1}, F64):requires_grad_(), tensor({0.4, 0.9, 0.3}, F64):requires_grad_()
+  gradcheck(function(t, a, b) local y = t * 1; y:clamp_(a, b); return y end,
+    {leaf({2, 3}, function(t) return (t * 4):round() / 4 + 0.125 end), lo, hi})
   gradcheck(function(t) local y = t * 1; y:clamp_(-0.5, 0.5); return y end,
     {leaf({5}, function(t) return (t * 4):round() / 4 + 0.125 end)})
   local x = tensor({-1.0, 2.0}, {requires_grad = true})
