@@ -30,7 +30,7 @@ C.Conv2d = Conv2d
 local conv_options = {"stride", "padding", "dilation", "groups", "bias", "padding_mode", "dtype", "device"}
 
 function Conv2d:__init(in_channels, out_channels, kernel_size, opts, ...)
-  U.no_extra("Conv2d", 3, "{stride = 2, padding = 1}", ...)
+  U.trailing("Conv2d", 3, "{stride = 2, padding = 1}", opts, ...)
   in_channels = U.int("Conv2d", "in_channels", in_channels, 1)
   out_channels = U.int("Conv2d", "out_channels", out_channels, 1)
   if kernel_size == nil then U.fail("Conv2d: kernel_size is required (a number or a pair {h, w})") end
@@ -133,7 +133,7 @@ local MaxPool2d = Module:extend("MaxPool2d")
 C.MaxPool2d = MaxPool2d
 
 function MaxPool2d:__init(kernel_size, opts, ...)
-  U.no_extra("MaxPool2d", 1, "{stride = 2}", ...)
+  U.trailing("MaxPool2d", 1, "{stride = 2}", opts, ...)
   if kernel_size == nil then U.fail("MaxPool2d: kernel_size is required (a number or a pair {h, w})") end
   opts = U.options("MaxPool2d", opts, {"stride", "padding", "dilation", "ceil_mode", "return_indices"})
   self.kernel_size, self._k = size_opt("MaxPool2d", "kernel_size", kernel_size, 1)
@@ -166,7 +166,7 @@ local AvgPool2d = Module:extend("AvgPool2d")
 C.AvgPool2d = AvgPool2d
 
 function AvgPool2d:__init(kernel_size, opts, ...)
-  U.no_extra("AvgPool2d", 1, "{stride = 2}", ...)
+  U.trailing("AvgPool2d", 1, "{stride = 2}", opts, ...)
   if kernel_size == nil then U.fail("AvgPool2d: kernel_size is required (a number or a pair {h, w})") end
   opts = U.options("AvgPool2d", opts, {"stride", "padding", "ceil_mode", "count_include_pad"})
   self.kernel_size, self._k = size_opt("AvgPool2d", "kernel_size", kernel_size, 1)

@@ -21,7 +21,7 @@ local Linear = Module:extend("Linear")
 L.Linear = Linear
 
 function Linear:__init(in_features, out_features, opts, ...)
-  U.no_extra("Linear", 2, "{bias = false}", ...)
+  U.trailing("Linear", 2, "{bias = false}", opts, ...)
   in_features = U.int("Linear", "in_features", in_features, 0)
   out_features = U.int("Linear", "out_features", out_features, 0)
   opts = U.options("Linear", opts, {"bias", "dtype", "device"})
@@ -131,7 +131,7 @@ local function padding_index(fname, p, num)
 end
 
 function Embedding:__init(num_embeddings, embedding_dim, opts, ...)
-  U.no_extra("Embedding", 2, "{padding_idx = 1}", ...)
+  U.trailing("Embedding", 2, "{padding_idx = 1}", opts, ...)
   num_embeddings = U.int("Embedding", "num_embeddings", num_embeddings, 1)
   embedding_dim = U.int("Embedding", "embedding_dim", embedding_dim, 1)
   opts = U.options("Embedding", opts, {"padding_idx", "dtype", "device", "_weight", "_freeze"})
@@ -163,7 +163,7 @@ end
 
 -- nn.Embedding.from_pretrained(weight, {freeze=true, padding_idx=})
 function Embedding.from_pretrained(weight, opts, ...)
-  U.no_extra("Embedding.from_pretrained", 1, "{freeze = false}", ...)
+  U.trailing("Embedding.from_pretrained", 1, "{freeze = false}", opts, ...)
   U.check_tensor("Embedding.from_pretrained", "weight", weight)
   if weight:dim() ~= 2 then
     U.fail("Embedding.from_pretrained: weight must be 2-d (num_embeddings x embedding_dim), got shape %s",
@@ -201,7 +201,7 @@ local GELU = Module:extend("GELU")
 L.GELU = GELU
 
 function GELU:__init(opts, ...)
-  U.no_extra("GELU", 0, "{approximate = 'tanh'}", ...)
+  U.trailing("GELU", 0, "{approximate = 'tanh'}", opts, ...)
   opts = U.options("GELU", opts, {"approximate"})
   local a = opts.approximate or "none"
   if a ~= "none" and a ~= "tanh" then U.fail("GELU: approximate must be 'none' or 'tanh', got %s", U.describe(a)) end

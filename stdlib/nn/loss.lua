@@ -50,7 +50,7 @@ local function ignore_index_of(name, v)
 end
 
 function CrossEntropyLoss:__init(opts, ...)
-  U.no_extra("CrossEntropyLoss", 0, "{label_smoothing = 0.1}", ...)
+  U.trailing("CrossEntropyLoss", 0, "{label_smoothing = 0.1}", opts, ...)
   opts = U.options("CrossEntropyLoss", opts, {"weight", "ignore_index", "reduction", "label_smoothing"})
   self:register_buffer("weight", weight_of("CrossEntropyLoss", "weight", opts.weight))
   self.ignore_index = ignore_index_of("CrossEntropyLoss", opts.ignore_index)
@@ -72,7 +72,7 @@ local NLLLoss = Module:extend("NLLLoss")
 Loss.NLLLoss = NLLLoss
 
 function NLLLoss:__init(opts, ...)
-  U.no_extra("NLLLoss", 0, "{reduction = 'sum'}", ...)
+  U.trailing("NLLLoss", 0, "{reduction = 'sum'}", opts, ...)
   opts = U.options("NLLLoss", opts, {"weight", "ignore_index", "reduction"})
   self:register_buffer("weight", weight_of("NLLLoss", "weight", opts.weight))
   self.ignore_index = ignore_index_of("NLLLoss", opts.ignore_index)
@@ -89,7 +89,7 @@ end
 local function regression(name, fname)
   local cls = Module:extend(name)
   function cls:__init(opts, ...)
-    U.no_extra(name, 0, "{reduction = 'sum'}", ...)
+    U.trailing(name, 0, "{reduction = 'sum'}", opts, ...)
     opts = U.options(name, opts, {"reduction"})
     self.reduction = reduction_of(name, opts.reduction)
   end
@@ -110,7 +110,7 @@ local BCEWithLogitsLoss = Module:extend("BCEWithLogitsLoss")
 Loss.BCEWithLogitsLoss = BCEWithLogitsLoss
 
 function BCEWithLogitsLoss:__init(opts, ...)
-  U.no_extra("BCEWithLogitsLoss", 0, "{pos_weight = w}", ...)
+  U.trailing("BCEWithLogitsLoss", 0, "{pos_weight = w}", opts, ...)
   opts = U.options("BCEWithLogitsLoss", opts, {"weight", "pos_weight", "reduction"})
   self:register_buffer("weight", weight_of("BCEWithLogitsLoss", "weight", opts.weight))
   self:register_buffer("pos_weight", weight_of("BCEWithLogitsLoss", "pos_weight", opts.pos_weight))

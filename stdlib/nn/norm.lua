@@ -17,7 +17,7 @@ local BatchNorm = Module:extend("_BatchNorm")
 
 function BatchNorm:__init(num_features, opts, ...)
   local name = self.__name
-  U.no_extra(name, 1, "{momentum = 0.01}", ...)
+  U.trailing(name, 1, "{momentum = 0.01}", opts, ...)
   num_features = U.int(name, "num_features", num_features, 1)
   opts = U.options(name, opts, {"eps", "momentum", "affine", "track_running_stats", "dtype", "device"})
   local eps = opts.eps == nil and 1e-5 or U.number(name, "eps", opts.eps)
@@ -107,7 +107,7 @@ local LayerNorm = Module:extend("LayerNorm")
 N.LayerNorm = LayerNorm
 
 function LayerNorm:__init(normalized_shape, opts, ...)
-  U.no_extra("LayerNorm", 1, "{eps = 1e-6}", ...)
+  U.trailing("LayerNorm", 1, "{eps = 1e-6}", opts, ...)
   local shape = {}
   if math.type(normalized_shape) then
     shape[1] = U.int("LayerNorm", "normalized_shape", normalized_shape, 1)

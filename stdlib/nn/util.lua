@@ -107,6 +107,16 @@ function U.no_extra(fname, n, example, ...)
   end
 end
 
+-- The same where the last argument is an options table: a value in its
+-- place followed by more is PyTorch's positional style.
+function U.trailing(fname, n, example, opts, ...)
+  if select("#", ...) > 0 and (type(opts) ~= "table" or tensor.is_tensor(opts)) then
+    U.fail("%s: options table expected as the last argument, got %s (options go in a table, e.g. %s)", fname,
+           U.describe(opts), example)
+  end
+  U.no_extra(fname, n, example, ...)
+end
+
 function U.int(fname, what, v, min)
   if math.type(v) ~= "integer" then
     if math.type(v) == "float" and v == math.floor(v) and v == v and math.abs(v) < 2^53 then
