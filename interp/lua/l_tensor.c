@@ -3,6 +3,7 @@
  * tables and the simple constructors (zeros, ones, full, empty, *_like). */
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "lt.h"
@@ -644,6 +645,13 @@ static int perf_counter(lua_State *L)
     return 1;
 }
 
+static int isatty_fn(lua_State *L)
+{
+    lua_Integer fd = luaL_optinteger(L, 1, 1);
+    lua_pushboolean(L, fd >= 0 && fd <= 1024 && isatty((int)fd));
+    return 1;
+}
+
 static const tshL_Reg regs[] = {
     {"size", t_size, TSHL_METHOD,
      "t:size([dim]) -> Size or integer\n"
@@ -742,6 +750,9 @@ static const tshL_Reg regs[] = {
     {"empty_cache", empty_cache, TSHL_FUNC, "tensor.empty_cache()\nReturns cached free blocks to the system."},
     {"set_num_threads", set_num_threads, TSHL_FUNC,
      "tensor.set_num_threads(n)\nThreads used by CPU kernels and BLAS (one shared OpenMP pool)."},
+    {"isatty", isatty_fn, TSHL_FUNC,
+     "tensor.isatty([fd=1]) -> boolean\nWhether file descriptor fd (1: stdout, 2: stderr) is a terminal, "
+     "e.g. to draw progress bars only there."},
     {"perf_counter", perf_counter, TSHL_FUNC,
      "tensor.perf_counter() -> number\nA monotonic wall clock in seconds, for timing (like Python's time.perf_counter)."},
     {"get_num_threads", get_num_threads, TSHL_FUNC, "tensor.get_num_threads() -> integer\nThreads used by CPU kernels and BLAS."},

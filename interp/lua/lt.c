@@ -10,14 +10,17 @@
 #define REG_HELP "tensh.help"
 #define GC_STEP_BYTES ((int64_t)1 << 20)
 
-/* The Tensor metatable, kept under an integer key: a lookup by name costs
- * a string compare on every call, and this runs twice per tiny op. */
+/* The Tensor metatable, kept under an integer key (a lookup by name costs
+ * a string compare), and its address, so that recognising a tensor is one
+ * pointer compare: this runs for every operand of every op. */
 static int mt_ref = LUA_NOREF;
+static const void *mt_ptr;
 
 static void push_metatable(lua_State *L)
 {
     if (mt_ref == LUA_NOREF) {
         luaL_getmetatable(L, TSHL_TENSOR);
+        mt_ptr = lua_topointer(L, -1);
         lua_pushvalue(L, -1);
         mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         return;
@@ -29,9 +32,12 @@ tsh_tensor *tshL_test(lua_State *L, int idx)
 {
     void *p = lua_touserdata(L, idx);
     if (!p || !lua_getmetatable(L, idx)) return NULL;
-    push_metatable(L);
-    int ok = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
+    if (!mt_ptr) {
+        push_metatable(L);
+        lua_pop(L, 1);
+    }
+    int ok = lua_topointer(L, -1) == mt_ptr;
+    lua_pop(L, 1);
     return ok ? *(tsh_tensor **)p : NULL;
 }
 
