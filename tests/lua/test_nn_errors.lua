@@ -206,16 +206,16 @@ end)
 T.test("errors point at the caller's line", function()
   local line = debug.getinfo(1, "l").currentline + 1
   local ok, err = pcall(function() return nn.Linear(-1, 2) end)
-  T.check(not ok and err:find("^test_nn_errors%.lua:" .. line .. ": Linear:"), err)
+  T.check(not ok and err:find("^[^:]*test_nn_errors%.lua:" .. line .. ": Linear:"), err)
   -- also from inside a user's own module, through several nn frames
   local Model = nn.Module:extend("Model")
   function Model:__init() self.body = nn.Sequential(nn.Conv2d(1, 2, 3, {bad = 1})) end
   ok, err = pcall(Model)
-  T.check(not ok and err:find("^test_nn_errors%.lua:%d+: Conv2d: unknown option 'bad'"), err)
+  T.check(not ok and err:find("^[^:]*test_nn_errors%.lua:%d+: Conv2d: unknown option 'bad'"), err)
   local fc = nn.Linear(2, 2)
   line = debug.getinfo(1, "l").currentline + 1
   ok, err = pcall(function() return fc(tensor.zeros(3)) end)
-  T.check(not ok and err:find("^test_nn_errors%.lua:" .. line .. ":"), err)
+  T.check(not ok and err:find("^[^:]*test_nn_errors%.lua:" .. line .. ":"), err)
 end)
 
 T.test("nn still works after the errors", function()
