@@ -3,8 +3,8 @@
 -- submodules registered on assignment in order, train/eval, state_dict
 -- with PyTorch's key names, printing like PyTorch's repr. Classes are Lua
 -- tables made by Module:extend(name); instances are called as model(x).
--- Not here: the layers (layers.lua, conv.lua, norm.lua, ...), nn.Parameter's
--- initialisation (initializers.lua).
+-- Not here: the layers (layers.lua, conv.lua, norm.lua, ...), the
+-- initialisers (initializers.lua), the help texts (init.lua).
 local U = require("nn.util")
 
 local Module = {}
@@ -99,7 +99,8 @@ local function check_name(self, fname, name, kind)
   if name:find(".", 1, true) then U.fail("%s: name '%s' must not contain '.'", fname, name) end
   local k = rawget(self, "_kind")[name]
   if k ~= kind and rawget(self, "_attrs")[name] ~= nil then
-    U.fail("%s: attribute '%s' already exists (as %s)", fname, name, k and ("a " .. k) or "a plain attribute")
+    local what = {param = "a parameter", buffer = "a buffer", module = "a module"}
+    U.fail("%s: attribute '%s' already exists (as %s)", fname, name, what[k] or "a plain attribute")
   end
   if classof(self)[name] ~= nil then
     U.fail("%s: '%s' is the name of a method of %s", fname, name, class_name(self))
