@@ -20,7 +20,12 @@ BUILD_PKGS=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libreadline-de
 # zlib reads .npz and gzipped IDX files; Fashion-MNIST is the built-in data
 # set (the DataLoader tests and the training script read it).
 BUILD_PKGS+=(zlib1g-dev dataset-fashion-mnist)
+# plot draws with Cairo, writes PNG with libpng, shows in the terminal
+# through chafa, and writes its text in DejaVu Sans.
+BUILD_PKGS+=(libcairo2-dev libchafa-dev libpng-dev libfontconfig-dev fonts-dejavu-core)
 BENCH_PKGS=(python3 python3-torch hyperfine)
+# bench/plot_bench.sh compares plot with matplotlib.
+BENCH_PKGS+=(python3-matplotlib)
 
 bench=0
 case "${1:-}" in

@@ -18,6 +18,33 @@ void tsh_set_grad_enabled(bool on) { grad_disabled = !on; }
 
 static void ag_free(tsh_autograd *ag);
 
+/* Nodes come and go with every recorded op; a per-thread free list keeps
+ * malloc off that path and hands back memory that is still in cache. */
+#define NODE_CACHE 4096
+static _Thread_local tsh_node *free_nodes;
+static _Thread_local int n_free_nodes;
+
+static tsh_node *node_alloc(void)
+{
+    tsh_node *n = free_nodes;
+    if (!n) return calloc(1, sizeof *n);
+    free_nodes = n->gc_next;
+    n_free_nodes--;
+    memset(n, 0, sizeof *n);
+    return n;
+}
+
+static void node_free(tsh_node *n)
+{
+    if (n_free_nodes >= NODE_CACHE) {
+        free(n);
+        return;
+    }
+    n->gc_next = free_nodes;
+    free_nodes = n;
+    n_free_nodes++;
+}
+
 static tsh_autograd *ag_of(tsh_tensor *t)
 {
     if (!t->ag) {
@@ -82,26 +109,39 @@ tsh_status tsh_detach(tsh_tensor *t, tsh_tensor **out)
     return tsh_tensor_view(t, t->ndim, t->shape, t->stride, t->offset, out);
 }
 
+/* Nodes whose count reached zero, freed by the outermost release. Freeing a
+ * node releases its saved tensors, which may free their own grad_fn, and so
+ * on down a chain of any depth: a worklist instead of recursion keeps long
+ * graphs (a training loop without backward) off the C stack. */
+static _Thread_local tsh_node *release_list;
+static _Thread_local bool releasing;
+
 void tsh_node_release(tsh_node *n)
 {
-    /* iterative over the chain of single references, to keep deep graphs
-     * (long training loops without backward) from overflowing the stack */
-    while (n && --n->refcount == 0) {
+    if (!n || --n->refcount > 0) return;
+    n->gc_next = release_list;
+    release_list = n;
+    if (releasing) return;
+    releasing = true;
+    while (release_list) {
+        n = release_list;
+        release_list = n->gc_next;
         for (int k = 0; k < TSH_NODE_MAX_SAVED; k++) tsh_tensor_release(n->saved[k]);
         tsh_tensor_release(n->buffer);
         if (n->leaf) {
             if (n->leaf->ag && n->leaf->ag->acc == n) n->leaf->ag->acc = NULL;
             tsh_tensor_release(n->leaf);
         }
-        tsh_node *first = NULL;
         for (int k = 0; k < n->n_in; k++) {
-            if (!n->next[k]) continue;
-            if (!first) first = n->next[k];
-            else tsh_node_release(n->next[k]);
+            tsh_node *m = n->next[k];
+            if (m && --m->refcount == 0) {
+                m->gc_next = release_list;
+                release_list = m;
+            }
         }
-        free(n);
-        n = first;
+        node_free(n);
     }
+    releasing = false;
 }
 
 static void ag_free(tsh_autograd *ag)
@@ -117,26 +157,39 @@ static void ag_free(tsh_autograd *ag)
 static void acc_noop(void) {}
 
 /* The node a gradient for input t flows into: its grad_fn, or for a leaf
- * that requires grad its accumulate node (made once, shared). */
-static tsh_node *edge_of(tsh_tensor *t)
+ * that requires grad its accumulate node (made once, shared); NULL when t
+ * needs no gradient. `check`: refuse a non-leaf whose storage was written
+ * since its grad_fn was made, by a write no node recorded (its history
+ * would describe other values than the ones the op reads). */
+static tsh_status edge_of(tsh_tensor *t, bool check, const char *opname, tsh_node **out)
 {
-    if (!t || !t->ag || !t->ag->requires_grad) return NULL;
+    *out = NULL;
+    if (!t || !t->ag || !t->ag->requires_grad) return TSH_OK;
     if (t->ag->grad_fn) {
+        if (check && t->ag->version != t->storage->version)
+            return tsh_fail(TSH_ERR_ARG, "%s: an input that requires grad was modified in place "
+                                         "after it was computed, by a write autograd did not record "
+                                         "(through another view of its storage, or a detached "
+                                         "alias); its gradient would be wrong: compute it again, "
+                                         "or clone() it before changing it", opname);
         t->ag->grad_fn->refcount++;
-        return t->ag->grad_fn;
+        *out = t->ag->grad_fn;
+        return TSH_OK;
     }
     if (t->ag->acc) {
         t->ag->acc->refcount++;
-        return t->ag->acc;
+        *out = t->ag->acc;
+        return TSH_OK;
     }
-    tsh_node *n = calloc(1, sizeof *n);
-    if (!n) return NULL;
+    tsh_node *n = node_alloc();
+    if (!n) return tsh_fail(TSH_ERR_OOM, "out of memory");
     n->refcount = 1;
     n->name = "AccumulateGrad";
     n->backward = (tsh_backward_fn)(void (*)(void))acc_noop;
     n->leaf = tsh_tensor_retain(t);
     t->ag->acc = n;
-    return n;
+    *out = n;
+    return TSH_OK;
 }
 
 bool tsh_ag_needed(int n, tsh_tensor *const *inputs)
@@ -150,7 +203,7 @@ bool tsh_ag_needed(int n, tsh_tensor *const *inputs)
 tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
                         tsh_node **out)
 {
-    tsh_node *node = calloc(1, sizeof *node);
+    tsh_node *node = node_alloc();
     if (!node) return tsh_fail(TSH_ERR_OOM, "out of memory");
     node->refcount = 1;
     node->name = name;
@@ -159,7 +212,11 @@ tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor 
     for (int k = 0; k < n; k++) {
         tsh_tensor *t = inputs[k];
         if (!t) continue;
-        node->next[k] = edge_of(t);
+        tsh_status st = edge_of(t, true, name, &node->next[k]);
+        if (st != TSH_OK) {
+            tsh_node_release(node);
+            return st;
+        }
         node->in_ndim[k] = t->ndim;
         memcpy(node->in_shape[k], t->shape, sizeof node->in_shape[k]);
         node->in_dtype[k] = t->dtype;
@@ -172,8 +229,12 @@ tsh_status tsh_node_save(tsh_node *n, int slot, tsh_tensor *t)
 {
     /* a Lua number may be a tensor on the caller's C stack (mathops.h):
      * keep a copy of it, never a reference */
-    if (t && t->wrapped) TSH_TRY(tsh_clone(t, &t));
-    else tsh_tensor_retain(t);
+    if (t && t->wrapped) {
+        TSH_TRY(tsh_clone(t, &t));
+        t->wrapped = true; /* it still promotes as a number */
+    } else {
+        tsh_tensor_retain(t);
+    }
     n->saved[slot] = t;
     n->saved_version[slot] = t ? t->storage->version : 0;
     return TSH_OK;
@@ -201,12 +262,34 @@ tsh_status tsh_node_attach(tsh_node *n, tsh_tensor *out)
         tsh_node_release(n);
         return tsh_fail(TSH_ERR_OOM, "out of memory");
     }
+    if (n->save_output) {
+        /* a detached alias: a reference to out itself would make a cycle
+         * (out -> grad_fn -> out) that refcounting never frees */
+        tsh_tensor *alias = NULL;
+        tsh_status st = tsh_detach(out, &alias);
+        if (st != TSH_OK) {
+            tsh_node_release(n);
+            return st;
+        }
+        int slot = n->save_output - 1;
+        tsh_tensor_release(n->saved[slot]);
+        n->saved[slot] = alias;
+        n->saved_version[slot] = out->storage->version;
+    }
     n->out_ndim = out->ndim;
     memcpy(n->out_shape, out->shape, sizeof n->out_shape);
     n->out_dtype = out->dtype;
-    if (ag->grad_fn) tsh_node_release(ag->grad_fn);
+    if (ag->grad_fn) {
+        /* an in-place op gives out a new history; retain_grad follows it */
+        if (ag->grad_fn->retain == out) {
+            ag->grad_fn->retain = NULL;
+            n->retain = out;
+        }
+        tsh_node_release(ag->grad_fn);
+    }
     ag->grad_fn = n;
     ag->requires_grad = true;
+    ag->version = out->storage->version;
     return TSH_OK;
 }
 
@@ -214,11 +297,28 @@ void tsh_bump_version(tsh_tensor *t) { t->storage->version++; }
 
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname)
 {
-    if (!grad_disabled && t->ag && t->ag->requires_grad && !t->ag->grad_fn)
+    if (grad_disabled || !t->ag || !t->ag->requires_grad) return TSH_OK;
+    if (!t->ag->grad_fn)
         return tsh_fail(TSH_ERR_ARG, "%s: a leaf tensor that requires grad is being used in an "
                                      "in-place operation (wrap it in tensor.no_grad or use detach())",
                         opname);
+    /* A view of a leaf reaches the leaf's accumulate node through view
+     * nodes (one input each) without leaving the storage; a few steps
+     * cover any realistic chain of views. */
+    tsh_node *n = t->ag->grad_fn;
+    for (int step = 0; n && step < 16; step++) {
+        if (n->leaf && n->leaf->storage == t->storage)
+            return tsh_fail(TSH_ERR_ARG, "%s: a view of a leaf tensor that requires grad is being "
+                                         "used in an in-place operation (wrap it in tensor.no_grad, "
+                                         "or clone() the view first)", opname);
+        n = n->n_in > 0 ? n->next[0] : NULL;
+    }
     return TSH_OK;
+}
+
+void tsh_ag_written(tsh_tensor *t)
+{
+    if (t->ag && t->ag->grad_fn) t->ag->version = t->storage->version;
 }
 
 tsh_status tsh_sum_to_shape(tsh_tensor *g, int ndim, const int64_t *shape, tsh_tensor **out)
@@ -307,41 +407,67 @@ static tsh_status topo_order(tsh_node *root, node_vec *order)
     return st;
 }
 
+/* A tensor nothing else refers to, which .grad can take over instead of a
+ * copy: contiguous, owning all of its storage, no other reference. */
+static bool is_private(const tsh_tensor *t)
+{
+    return t->refcount == 1 && t->storage->refcount == 1 && !t->ag && t->offset == 0 &&
+           tsh_is_contiguous(t) &&
+           (size_t)tsh_numel(t) * tsh_dtype_size(t->dtype) == t->storage->nbytes;
+}
+
+/* Adds g into *grad (a .grad), in place as PyTorch does (whoever holds the
+ * old .grad sees the sum), or takes g over when there is none yet. */
+static tsh_status accumulate_grad(tsh_tensor **grad, tsh_tensor *g)
+{
+    tsh_tensor *old = *grad;
+    if (!old) {
+        if (is_private(g)) {
+            *grad = tsh_tensor_retain(g);
+            return TSH_OK;
+        }
+        /* a fresh tensor the user may change in place without changing
+         * any other tensor */
+        return tsh_clone(g, grad);
+    }
+    bool expanded = false;
+    for (int d = 0; d < old->ndim; d++) expanded |= old->shape[d] > 1 && old->stride[d] == 0;
+    if (!expanded) return tsh_binary(TSH_OP_ADD, old, g, NULL, old, NULL);
+    tsh_tensor *sum = NULL;
+    TSH_TRY(tsh_binary(TSH_OP_ADD, old, g, NULL, NULL, &sum));
+    tsh_tensor_release(old);
+    *grad = sum;
+    return TSH_OK;
+}
+
+static void drop_saved(tsh_node *n)
+{
+    for (int k = 0; k < TSH_NODE_MAX_SAVED; k++) {
+        tsh_tensor_release(n->saved[k]);
+        n->saved[k] = NULL;
+    }
+    n->released = true;
+}
+
 static tsh_status run_node(tsh_node *n, bool retain_graph)
 {
     tsh_tensor *g = n->buffer;
     n->buffer = NULL;
     tsh_status st = TSH_OK;
-    if (!g) return TSH_OK; /* no gradient reached this node */
+    if (!g) {
+        /* no gradient reached this node: its tape goes all the same */
+        if (!retain_graph && !n->leaf) drop_saved(n);
+        return TSH_OK;
+    }
     if (n->leaf) {
-        tsh_tensor *leaf = n->leaf, *gd = NULL;
-        st = tsh_to_dtype(g, leaf->dtype, &gd);
-        if (st == TSH_OK && leaf->ag->grad) {
-            tsh_tensor *sum = NULL;
-            st = tsh_binary(TSH_OP_ADD, leaf->ag->grad, gd, NULL, NULL, &sum);
-            if (st == TSH_OK) {
-                tsh_tensor_release(leaf->ag->grad);
-                leaf->ag->grad = sum;
-            }
-        } else if (st == TSH_OK) {
-            /* a fresh tensor the user may change in place without
-             * changing any other tensor */
-            tsh_tensor *c = NULL;
-            st = tsh_clone(gd, &c);
-            if (st == TSH_OK) leaf->ag->grad = c;
-        }
-        tsh_tensor_release(gd);
+        tsh_tensor *gd = NULL;
+        st = tsh_to_dtype(g, n->leaf->dtype, &gd);
         tsh_tensor_release(g);
+        if (st == TSH_OK) st = accumulate_grad(&n->leaf->ag->grad, gd);
+        tsh_tensor_release(gd);
         return st;
     }
-    if (n->retain && n->retain->ag) {
-        tsh_tensor *c = NULL;
-        st = tsh_clone(g, &c);
-        if (st == TSH_OK) {
-            tsh_tensor_release(n->retain->ag->grad);
-            n->retain->ag->grad = c;
-        }
-    }
+    if (n->retain && n->retain->ag) st = accumulate_grad(&n->retain->ag->grad, g);
     tsh_tensor *grads[TSH_NODE_MAX_IN] = {NULL};
     if (st == TSH_OK) st = n->backward(n, g, grads);
     for (int k = 0; k < n->n_in && st == TSH_OK; k++) {
@@ -355,13 +481,7 @@ static tsh_status run_node(tsh_node *n, bool retain_graph)
     }
     for (int k = 0; k < n->n_in; k++) tsh_tensor_release(grads[k]);
     tsh_tensor_release(g);
-    if (!retain_graph) {
-        for (int k = 0; k < TSH_NODE_MAX_SAVED; k++) {
-            tsh_tensor_release(n->saved[k]);
-            n->saved[k] = NULL;
-        }
-        n->released = true;
-    }
+    if (!retain_graph) drop_saved(n);
     return st;
 }
 
@@ -390,9 +510,12 @@ tsh_status tsh_backward(tsh_tensor *root, tsh_tensor *grad, bool retain_graph)
     }
     bool was = tsh_grad_enabled();
     tsh_set_grad_enabled(false);
-    tsh_node *start = edge_of(root); /* a leaf root gets its own accumulate node */
+    /* a leaf root gets its own accumulate node; the root's own history is
+     * used as it is, even if it was changed under no_grad (as PyTorch) */
+    tsh_node *start = NULL;
     node_vec order = {0};
-    tsh_status st = start ? topo_order(start, &order) : tsh_fail(TSH_ERR_OOM, "out of memory");
+    tsh_status st = edge_of(root, false, "backward", &start);
+    if (st == TSH_OK) st = topo_order(start, &order);
     if (st == TSH_OK) {
         start->buffer = g;
         g = NULL;

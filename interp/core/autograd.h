@@ -39,6 +39,9 @@ struct tsh_node {
     tsh_tensor *saved[TSH_NODE_MAX_SAVED];
     uint64_t saved_version[TSH_NODE_MAX_SAVED];
     bool released;                  /* saved tensors dropped after backward */
+    /* slot + 1 where tsh_node_attach saves the output (as a detached alias,
+     * so that the node does not keep its own output alive); 0: none */
+    int save_output;
     double f[4];                    /* scalar parameters of the op */
     int64_t i[TSH_MAX_DIMS + 4];    /* integer parameters (dims, sizes) */
     int out_ndim;                   /* the output's shape */
@@ -50,6 +53,7 @@ struct tsh_node {
     tsh_tensor *retain;
     /* engine scratch */
     tsh_tensor *buffer;
+    tsh_node *gc_next;              /* release worklist (no recursion on deep graphs) */
     int deps;
     unsigned mark;
 };
@@ -61,6 +65,10 @@ typedef struct tsh_autograd {
     tsh_tensor *grad;
     tsh_node *grad_fn;   /* owned reference; NULL for leaves */
     tsh_node *acc;       /* leaves: their accumulate node (weak; cleared when it dies) */
+    /* non-leaves: the storage version when grad_fn was attached. A later
+     * write that no node recorded (through another view of the storage)
+     * makes grad_fn stale: using the tensor in a recorded op is refused. */
+    uint64_t version;
 } tsh_autograd;
 
 /* Grad mode (thread-local): ops record only when it is on (the default). */
@@ -88,14 +96,24 @@ tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor 
  * the version is checked when the rule reads it back). On failure release
  * the node. */
 tsh_status tsh_node_save(tsh_node *n, int slot, tsh_tensor *t);
-/* Makes n the grad_fn of out (takes over the caller's reference to n). */
+/* Makes n the grad_fn of out (takes over the caller's reference to n; on
+ * failure n is released). Saves out into slot save_output - 1 if set.
+ * Call it after the last write into out: it stamps out's storage version,
+ * and a later write that no node records makes out refuse to be an input
+ * of a recorded op (see tsh_autograd.version). */
 tsh_status tsh_node_attach(tsh_node *n, tsh_tensor *out);
 void tsh_node_release(tsh_node *n);
 /* Checks a saved tensor was not changed in place since it was saved. */
 tsh_status tsh_node_saved(tsh_node *n, int slot, tsh_tensor **t);
 
-/* In-place ops: refuse on leaves that require grad, bump the version. */
+/* In-place ops that record: refuse to write a leaf that requires grad, or a
+ * view of one (found by walking t's history back to a leaf sharing its
+ * storage), as PyTorch does. */
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname);
+/* After an in-place write that recorded nothing (grad mode off): t's
+ * history stays as it is (PyTorch's no_grad semantics), so refresh its
+ * version stamp. */
+void tsh_ag_written(tsh_tensor *t);
 void tsh_bump_version(tsh_tensor *t);
 
 /* Runs backward from `root` with gradient `grad` (NULL: root must have one

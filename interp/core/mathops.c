@@ -208,6 +208,25 @@ static tsh_status run_elementwise(ew_call *c, tsh_tensor *out, tsh_tensor **res)
     return TSH_OK;
 }
 
+/* ---- autograd: see grad_math.h ---- */
+
+/* An unrecorded op (grad mode off, or nothing requires grad). A write into
+ * a tensor with a history under no_grad keeps that history, as PyTorch. */
+static tsh_status elementwise_plain(ew_call *c, tsh_tensor *out, tsh_tensor **res)
+{
+    tsh_status st = run_elementwise(c, out, res);
+    if (out && out->ag && st == TSH_OK) tsh_ag_written(out);
+    return st;
+}
+
+/* Hands the result of a recorded op to the caller. */
+static tsh_status recorded(tsh_status st, tsh_tensor *r, tsh_tensor **res)
+{
+    if (st != TSH_OK || !res) tsh_tensor_release(r);
+    else *res = r;
+    return st;
+}
+
 /* "add", or "add_" for the in-place form; no formatting on the hot path. */
 static const char *op_name(tsh_op op, bool inplace, char *buf, size_t n)
 {
@@ -281,23 +300,19 @@ tsh_status tsh_binary(tsh_op op, tsh_tensor *a, tsh_tensor *b, const tsh_scalar 
     if (alpha && op != TSH_OP_ADD && op != TSH_OP_SUB)
         return tsh_fail(TSH_ERR_ARG, "%s: alpha is only for add and sub", c.name);
     TSH_TRY(binary_types(&c, alpha));
-    bool ag = kind == TSH_KIND_BINARY && tsh_ag_needed(2, c.in);
-    if (!ag) return run_elementwise(&c, out, res);
-    if (out)
-        return tsh_fail(TSH_ERR_NOTIMPL, "%s: in-place ops on tensors that require grad are not "
-                        "supported yet", c.name);
+    /* comparisons record only when they overwrite a tensor that requires grad */
+    bool ag = (kind == TSH_KIND_BINARY && tsh_ag_needed(2, c.in)) || (out && tsh_ag_needed(1, &out));
+    if (!ag) return elementwise_plain(&c, out, res);
+    tsh_node *n = NULL;
     tsh_tensor *r = NULL;
-    TSH_TRY(run_elementwise(&c, NULL, &r));
-    tsh_status st = tsh_grad_binary(op, a, b, alpha, r);
-    if (st != TSH_OK || !res) tsh_tensor_release(r);
-    else *res = r;
-    return st;
+    TSH_TRY(tsh_grad_binary_begin(op, a, b, alpha, out, &n));
+    tsh_status st = run_elementwise(&c, out, &r);
+    return recorded(tsh_grad_end(n, st, r), r, res);
 }
 
-tsh_status tsh_div_mode(tsh_tensor *a, tsh_tensor *b, const char *mode, tsh_tensor *out,
-                        tsh_tensor **res)
+static tsh_status div_mode(tsh_tensor *a, tsh_tensor *b, const char *mode, tsh_tensor *out,
+                           tsh_tensor **res)
 {
-    if (!mode) return tsh_binary(TSH_OP_DIV, a, b, NULL, out, res);
     if (strcmp(mode, "floor") == 0) return tsh_binary(TSH_OP_FLOOR_DIVIDE, a, b, NULL, out, res);
     if (strcmp(mode, "trunc") != 0)
         return tsh_fail(TSH_ERR_ARG, "div: rounding_mode must be 'trunc' or 'floor', got '%s'", mode);
@@ -341,6 +356,27 @@ tsh_status tsh_div_mode(tsh_tensor *a, tsh_tensor *b, const char *mode, tsh_tens
     return TSH_OK;
 }
 
+tsh_status tsh_div_mode(tsh_tensor *a, tsh_tensor *b, const char *mode, tsh_tensor *out,
+                        tsh_tensor **res)
+{
+    if (!mode) return tsh_binary(TSH_OP_DIV, a, b, NULL, out, res);
+    tsh_tensor *ts[2] = {a, b};
+    if (!tsh_ag_needed(2, ts) && !(out && tsh_ag_needed(1, &out))) {
+        tsh_status st = div_mode(a, b, mode, out, res);
+        if (out && out->ag && st == TSH_OK) tsh_ag_written(out);
+        return st;
+    }
+    /* one DivBackward2 node (a zero gradient), not the nodes of the ops
+     * that compute it */
+    tsh_node *n = NULL;
+    tsh_tensor *r = NULL;
+    TSH_TRY(tsh_grad_div_mode_begin(a, b, out, &n));
+    tsh_set_grad_enabled(false);
+    tsh_status st = div_mode(a, b, mode, out, &r);
+    tsh_set_grad_enabled(true);
+    return recorded(tsh_grad_end(n, st, r), r, res);
+}
+
 /* ---- unary ops and clamp ---- */
 
 tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, tsh_tensor **res)
@@ -379,11 +415,18 @@ tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, t
     if (op == TSH_OP_LOGICAL_NOT) c.kout_dt = c.res_dt = TSH_BOOL;
     else c.kout_dt = c.in_dt, c.res_dt = dt;
     c.k.i[0] = param;
-    return run_elementwise(&c, out, res);
+    /* logical_not records only when it overwrites a tensor that requires grad */
+    bool ag = (op != TSH_OP_LOGICAL_NOT && tsh_ag_needed(1, &a)) || (out && tsh_ag_needed(1, &out));
+    if (!ag) return elementwise_plain(&c, out, res);
+    tsh_node *n = NULL;
+    tsh_tensor *r = NULL;
+    TSH_TRY(tsh_grad_unary_begin(op, a, param, out, &n));
+    tsh_status st = run_elementwise(&c, out, &r);
+    return recorded(tsh_grad_end(n, st, r), r, res);
 }
 
-tsh_status tsh_clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_tensor *out,
-                     tsh_tensor **res)
+static tsh_status clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_tensor *out,
+                        tsh_tensor **res)
 {
     const char *name = out && out == a ? "clamp_" : "clamp";
     if (!min && !max)
@@ -425,4 +468,24 @@ tsh_status tsh_clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_tensor
         c.k.i[1 + k] = iv;
     }
     return run_elementwise(&c, out, res);
+}
+
+tsh_status tsh_clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_tensor *out,
+                     tsh_tensor **res)
+{
+    tsh_tensor *ts[3] = {a, min, max};
+    if (!tsh_ag_needed(3, ts) && !(out && tsh_ag_needed(1, &out))) {
+        tsh_status st = clamp(a, min, max, out, res);
+        if (out && out->ag && st == TSH_OK) tsh_ag_written(out);
+        return st;
+    }
+    /* one clamp node, whichever kernels compute it (maximum and minimum
+     * for tensor bounds) */
+    tsh_node *n = NULL;
+    tsh_tensor *r = NULL;
+    TSH_TRY(tsh_grad_clamp_begin(a, min, max, out, &n));
+    tsh_set_grad_enabled(false);
+    tsh_status st = clamp(a, min, max, out, &r);
+    tsh_set_grad_enabled(true);
+    return recorded(tsh_grad_end(n, st, r), r, res);
 }

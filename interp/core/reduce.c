@@ -4,6 +4,8 @@
  * copy), allocates outputs and dispatches. Kernels do the arithmetic. */
 #include "reduce.h"
 
+#include "grad_reduce.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -144,12 +146,14 @@ static tsh_status accumulate(tsh_op op, tsh_tensor *t, const tsh_reduce_spec *r,
 
 tsh_status tsh_sum(tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
 {
-    return accumulate(TSH_OP_SUM, t, r, out);
+    TSH_TRY(accumulate(TSH_OP_SUM, t, r, out));
+    return tsh_grad_reduce(TSH_OP_SUM, t, r, 0, false, out);
 }
 
 tsh_status tsh_prod(tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
 {
-    return accumulate(TSH_OP_PROD, t, r, out);
+    TSH_TRY(accumulate(TSH_OP_PROD, t, r, out));
+    return tsh_grad_reduce(TSH_OP_PROD, t, r, 0, false, out);
 }
 
 tsh_status tsh_mean(tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
@@ -161,7 +165,8 @@ tsh_status tsh_mean(tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
                         "point or complex dtype. Got: %s (%s); pass {dtype='float32'} to convert",
                         r->dtype >= 0 ? "Optional" : "Input", torch_name(dt), tsh_dtype_name(dt));
     tsh_dtype c = tsh_dtype_compute(dt);
-    return run_reduce(TSH_OP_MEAN, t, r->dims, r->keepdim, c, c, dt, NULL, out, NULL);
+    TSH_TRY(run_reduce(TSH_OP_MEAN, t, r->dims, r->keepdim, c, c, dt, NULL, out, NULL));
+    return tsh_grad_reduce(TSH_OP_MEAN, t, r, 0, false, out);
 }
 
 /* var, std, norm: floating tensors only, as torch. */
@@ -187,7 +192,8 @@ tsh_status tsh_var(tsh_tensor *t, const tsh_reduce_spec *r, double correction, b
         return tsh_fail(TSH_ERR_ARG, "%s(): correction must be >= 0, got %g", std ? "std" : "var",
                         correction);
     tsh_kargs a = {.f = {correction}, .i = {0, 0, 0, std}};
-    return run_reduce(TSH_OP_VAR, t, r->dims, r->keepdim, c, c, t->dtype, &a, out, NULL);
+    TSH_TRY(run_reduce(TSH_OP_VAR, t, r->dims, r->keepdim, c, c, t->dtype, &a, out, NULL));
+    return tsh_grad_reduce(TSH_OP_VAR, t, r, correction, std, out);
 }
 
 /* Elements that go into each output of a reduction over `dims` (0: all). */
@@ -210,7 +216,8 @@ tsh_status tsh_norm(tsh_tensor *t, const tsh_reduce_spec *r, double p, tsh_tenso
         return tsh_fail(TSH_ERR_SHAPE, "norm(): cannot compute the %g-norm of an empty tensor "
                                        "(it has no identity)", p);
     tsh_kargs a = {.f = {p}};
-    return run_reduce(TSH_OP_NORM, t, r->dims, r->keepdim, c, c, t->dtype, &a, out, NULL);
+    TSH_TRY(run_reduce(TSH_OP_NORM, t, r->dims, r->keepdim, c, c, t->dtype, &a, out, NULL));
+    return tsh_grad_reduce(TSH_OP_NORM, t, r, p, false, out);
 }
 
 tsh_status tsh_logsumexp(tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
@@ -218,7 +225,8 @@ tsh_status tsh_logsumexp(tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **o
     /* torch casts integral inputs to the default float type */
     tsh_dtype final = tsh_dtype_is_float(t->dtype) ? t->dtype : TSH_DEFAULT_DTYPE;
     tsh_dtype c = tsh_dtype_compute(final);
-    return run_reduce(TSH_OP_LOGSUMEXP, t, r->dims, r->keepdim, c, c, final, NULL, out, NULL);
+    TSH_TRY(run_reduce(TSH_OP_LOGSUMEXP, t, r->dims, r->keepdim, c, c, final, NULL, out, NULL));
+    return tsh_grad_reduce(TSH_OP_LOGSUMEXP, t, r, 0, false, out);
 }
 
 static tsh_status any_all(tsh_op op, tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
@@ -276,24 +284,28 @@ static tsh_status extreme(tsh_op op, tsh_tensor *t, int dim, bool keepdim, tsh_t
 
 tsh_status tsh_max(tsh_tensor *t, tsh_tensor **out)
 {
-    return extreme(TSH_OP_MAX, t, -1, false, out, NULL);
+    TSH_TRY(extreme(TSH_OP_MAX, t, -1, false, out, NULL));
+    return tsh_grad_reduce(TSH_OP_MAX, t, NULL, 0, false, out);
 }
 
 tsh_status tsh_min(tsh_tensor *t, tsh_tensor **out)
 {
-    return extreme(TSH_OP_MIN, t, -1, false, out, NULL);
+    TSH_TRY(extreme(TSH_OP_MIN, t, -1, false, out, NULL));
+    return tsh_grad_reduce(TSH_OP_MIN, t, NULL, 0, false, out);
 }
 
 tsh_status tsh_max_dim(tsh_tensor *t, int dim, bool keepdim, tsh_tensor **values,
                        tsh_tensor **indices)
 {
-    return extreme(TSH_OP_MAX, t, dim, keepdim, values, indices);
+    TSH_TRY(extreme(TSH_OP_MAX, t, dim, keepdim, values, indices));
+    return tsh_grad_select(TSH_OP_MAX, t, dim, keepdim, values, indices);
 }
 
 tsh_status tsh_min_dim(tsh_tensor *t, int dim, bool keepdim, tsh_tensor **values,
                        tsh_tensor **indices)
 {
-    return extreme(TSH_OP_MIN, t, dim, keepdim, values, indices);
+    TSH_TRY(extreme(TSH_OP_MIN, t, dim, keepdim, values, indices));
+    return tsh_grad_select(TSH_OP_MIN, t, dim, keepdim, values, indices);
 }
 
 static tsh_status arg_extreme(tsh_op op, tsh_tensor *t, int dim, bool keepdim, tsh_tensor **out)
@@ -364,13 +376,15 @@ static tsh_status run_dimwise(tsh_op op, tsh_tensor *t, int dim, tsh_dtype in_dt
 tsh_status tsh_cumsum(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
 {
     dtypes d = accumulate_dtypes(t, dtype);
-    return run_dimwise(TSH_OP_CUMSUM, t, dim, d.in, d.out, d.final, NULL, -1, out, NULL);
+    TSH_TRY(run_dimwise(TSH_OP_CUMSUM, t, dim, d.in, d.out, d.final, NULL, -1, out, NULL));
+    return tsh_grad_dimwise(TSH_OP_CUMSUM, t, dim, out);
 }
 
 tsh_status tsh_cumprod(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
 {
     dtypes d = accumulate_dtypes(t, dtype);
-    return run_dimwise(TSH_OP_CUMPROD, t, dim, d.in, d.out, d.final, NULL, -1, out, NULL);
+    TSH_TRY(run_dimwise(TSH_OP_CUMPROD, t, dim, d.in, d.out, d.final, NULL, -1, out, NULL));
+    return tsh_grad_dimwise(TSH_OP_CUMPROD, t, dim, out);
 }
 
 static tsh_status softmax_like(tsh_op op, tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
@@ -384,7 +398,8 @@ static tsh_status softmax_like(tsh_op op, tsh_tensor *t, int dim, int dtype, tsh
         return tsh_fail(TSH_ERR_DTYPE, "%s(): expected a floating point tensor, got %s (pass "
                                        "{dtype='float32'} to convert)", name, tsh_dtype_name(dt));
     tsh_dtype c = tsh_dtype_compute(dt);
-    return run_dimwise(op, t, dim, c, c, dt, NULL, -1, out, NULL);
+    TSH_TRY(run_dimwise(op, t, dim, c, c, dt, NULL, -1, out, NULL));
+    return tsh_grad_dimwise(op, t, dim, out);
 }
 
 tsh_status tsh_softmax(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
@@ -402,7 +417,8 @@ tsh_status tsh_sort(tsh_tensor *t, int dim, bool descending, tsh_tensor **values
 {
     tsh_dtype c = tsh_dtype_compute(t->dtype);
     tsh_kargs a = {.i = {0, 0, 0, descending}};
-    return run_dimwise(TSH_OP_SORT, t, dim, c, c, t->dtype, &a, -1, values, indices);
+    TSH_TRY(run_dimwise(TSH_OP_SORT, t, dim, c, c, t->dtype, &a, -1, values, indices));
+    return tsh_grad_select(TSH_OP_SORT, t, dim, true, values, indices);
 }
 
 tsh_status tsh_topk(tsh_tensor *t, int64_t k, int dim, bool largest, tsh_tensor **values,
@@ -420,5 +436,6 @@ tsh_status tsh_topk(tsh_tensor *t, int64_t k, int dim, bool largest, tsh_tensor 
                         (long long)k, dim + 1, (long long)n, (long long)lo, (long long)n);
     tsh_dtype c = tsh_dtype_compute(t->dtype);
     tsh_kargs a = {.i = {0, 0, 0, k, largest}};
-    return run_dimwise(TSH_OP_TOPK, t, dim, c, c, t->dtype, &a, k, values, indices);
+    TSH_TRY(run_dimwise(TSH_OP_TOPK, t, dim, c, c, t->dtype, &a, k, values, indices));
+    return tsh_grad_select(TSH_OP_TOPK, t, dim, true, values, indices);
 }

@@ -312,12 +312,81 @@ static void help_tensor(lua_State *L, tsh_tensor *t)
 }
 
 /* help(x) for the value at idx. */
+/* Prints the help of the class of the object at idx: its metatable, or the
+ * metatable's __index table, as Lua classes are usually built. Returns 0
+ * when neither has help. */
+static int print_top_help(lua_State *L)
+{
+    tshL_gethelp(L, -1);
+    int ok = lua_isstring(L, -1);
+    if (ok) {
+        outs(lua_tostring(L, -1));
+        outs("\n");
+    }
+    lua_pop(L, 1);
+    return ok;
+}
+
+static int class_help(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx)) return 0;            /* mt */
+    if (print_top_help(L)) {
+        lua_pop(L, 1);
+        return 1;
+    }
+    if (lua_getfield(L, -1, "__index") == LUA_TTABLE) { /* mt, class */
+        if (print_top_help(L)) {
+            lua_pop(L, 2);
+            return 1;
+        }
+        lua_remove(L, -2);                              /* class */
+    } else {
+        lua_pop(L, 1);                                  /* mt */
+    }
+    /* no help text: name the class and list its methods (the __index
+     * table's functions, and its parent's through its own metatable) */
+    int shown = 0;
+    const char *name = NULL;
+    if (lua_getfield(L, -1, "__name") == LUA_TSTRING) name = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    for (int depth = 0; depth < 4 && lua_istable(L, -1); depth++) {
+        int n;
+        const char **names = sorted_keys(L, -1, is_function, &n);
+        for (int i = 0; i < n; i++) {
+            if (names[i][0] == '_') continue; /* internals and metamethods */
+            lua_getfield(L, -2, names[i]);
+            tshL_gethelp(L, -1);
+            if (lua_isstring(L, -1)) {
+                if (!shown) printf("An object of class %s; its methods:\n", name ? name : "(unnamed)");
+                shown = 1;
+                const char *h = lua_tostring(L, -1);
+                outs("  ");
+                out(h, first_line_len(h));
+                outs("\n");
+            }
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1); /* the names */
+        if (!lua_getmetatable(L, -1)) break;
+        lua_getfield(L, -1, "__index");
+        lua_remove(L, -2);
+        lua_remove(L, -2);
+    }
+    lua_pop(L, 1);
+    return shown;
+}
+
 static void help_value(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
     tshL_gethelp(L, idx);
     const char *h = lua_tostring(L, -1);
     tsh_tensor *t = tshL_test(L, idx);
+    if (!h && !t && lua_istable(L, idx) && class_help(L, idx)) {
+        /* an object of a Lua class (an nn module, an optimizer): its class's help */
+        lua_pop(L, 1);
+        return;
+    }
     if (t) {
         help_tensor(L, t);
     } else if (lua_istable(L, idx)) {

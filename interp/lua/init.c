@@ -1,6 +1,7 @@
 /* init.c: opens the tensh modules into a Lua state. The order matters only
  * in that the Tensor metatable (l_tensor.c) exists before the families add
  * methods to it; each family registers its own functions and help. */
+#include "l_canvas.h"
 #include "lt.h"
 
 void tshL_init_tables(lua_State *L);
@@ -19,6 +20,7 @@ int luaopen_tensh(lua_State *L)
     tshL_open_io(L);
     tshL_open_help(L);
     tshL_open_autograd(L);
+    tshL_open_canvas(L); /* package.preload["tensh.canvas"], for stdlib/plot */
     tshL_push_module(L);
     /* In package.loaded too, so require "tensor" works and luaL_argerror
      * names functions "tensor.zeros" even when called through pcall. */

@@ -151,6 +151,8 @@ static int t_detach_(lua_State *L)
     tsh_tensor *t = tshL_check(L, 1);
     if (t->ag) {
         if (t->ag->grad_fn) {
+            /* the node may outlive t: it must not point back at it */
+            if (t->ag->grad_fn->retain == t) t->ag->grad_fn->retain = NULL;
             tsh_node_release(t->ag->grad_fn);
             t->ag->grad_fn = NULL;
         }
