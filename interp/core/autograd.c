@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "front.h"
+#include "grad_view.h"
 #include "mathops.h"
 #include "reduce.h"
 
@@ -54,10 +55,32 @@ static tsh_autograd *ag_of(tsh_tensor *t)
     return t->ag;
 }
 
-bool tsh_requires_grad(const tsh_tensor *t) { return t && t->ag && t->ag->requires_grad; }
-bool tsh_is_leaf(const tsh_tensor *t) { return !t->ag || !t->ag->grad_fn; }
+/* A view whose base's history changed in place gets its grad_fn rebuilt
+ * before anyone looks at it (grad_view.c). Failing that (out of memory)
+ * leaves the old one. */
+static void sync_view(const tsh_tensor *t)
+{
+    if (t && tsh_view_is_stale(t)) (void)tsh_view_refresh((tsh_tensor *)t);
+}
+
+tsh_autograd *tsh_ag_state(tsh_tensor *t) { return ag_of(t); }
+
+bool tsh_requires_grad(const tsh_tensor *t)
+{
+    sync_view(t);
+    return t && t->ag && t->ag->requires_grad;
+}
+bool tsh_is_leaf(const tsh_tensor *t)
+{
+    sync_view(t);
+    return !t->ag || !t->ag->grad_fn;
+}
 tsh_tensor *tsh_grad(const tsh_tensor *t) { return t->ag ? t->ag->grad : NULL; }
-tsh_node *tsh_grad_fn(const tsh_tensor *t) { return t->ag ? t->ag->grad_fn : NULL; }
+tsh_node *tsh_grad_fn(const tsh_tensor *t)
+{
+    sync_view(t);
+    return t->ag ? t->ag->grad_fn : NULL;
+}
 
 tsh_status tsh_set_requires_grad(tsh_tensor *t, bool on)
 {
@@ -93,6 +116,7 @@ tsh_status tsh_set_grad(tsh_tensor *t, tsh_tensor *g)
 
 tsh_status tsh_retain_grad(tsh_tensor *t)
 {
+    sync_view(t);
     if (tsh_is_leaf(t)) {
         if (!tsh_requires_grad(t))
             return tsh_fail(TSH_ERR_ARG, "retain_grad: can't retain_grad on a tensor that has "
@@ -132,6 +156,7 @@ void tsh_node_release(tsh_node *n)
             if (n->leaf->ag && n->leaf->ag->acc == n) n->leaf->ag->acc = NULL;
             tsh_tensor_release(n->leaf);
         }
+        if (n->ctx_free) n->ctx_free(n->ctx);
         for (int k = 0; k < n->n_in; k++) {
             tsh_node *m = n->next[k];
             if (m && --m->refcount == 0) {
@@ -147,6 +172,8 @@ void tsh_node_release(tsh_node *n)
 static void ag_free(tsh_autograd *ag)
 {
     tsh_tensor_release(ag->grad);
+    tsh_tensor_release(ag->base);
+    tsh_node_release(ag->base_fn);
     if (ag->grad_fn) {
         if (ag->grad_fn->retain) ag->grad_fn->retain = NULL;
         tsh_node_release(ag->grad_fn);
@@ -160,13 +187,17 @@ static void acc_noop(void) {}
  * that requires grad its accumulate node (made once, shared); NULL when t
  * needs no gradient. `check`: refuse a non-leaf whose storage was written
  * since its grad_fn was made, by a write no node recorded (its history
- * would describe other values than the ones the op reads). */
+ * would describe other values than the ones the op reads). A view answers
+ * for its base: every recorded write through any view of the base gives
+ * the base a new history and stamp (grad_view.h). */
 static tsh_status edge_of(tsh_tensor *t, bool check, const char *opname, tsh_node **out)
 {
     *out = NULL;
+    sync_view(t);
     if (!t || !t->ag || !t->ag->requires_grad) return TSH_OK;
     if (t->ag->grad_fn) {
-        if (check && t->ag->version != t->storage->version)
+        const tsh_tensor *s = t->ag->base ? t->ag->base : t;
+        if (check && s->ag && s->ag->grad_fn && s->ag->version != s->storage->version)
             return tsh_fail(TSH_ERR_ARG, "%s: an input that requires grad was modified in place "
                                          "after it was computed, by a write autograd did not record "
                                          "(through another view of its storage, or a detached "
@@ -195,13 +226,17 @@ static tsh_status edge_of(tsh_tensor *t, bool check, const char *opname, tsh_nod
 bool tsh_ag_needed(int n, tsh_tensor *const *inputs)
 {
     if (grad_disabled) return false;
-    for (int k = 0; k < n; k++)
-        if (inputs[k] && inputs[k]->ag && inputs[k]->ag->requires_grad) return true;
+    for (int k = 0; k < n; k++) {
+        tsh_tensor *t = inputs[k];
+        if (!t || !t->ag) continue;
+        if (t->ag->base) sync_view(t);
+        if (t->ag->requires_grad) return true;
+    }
     return false;
 }
 
-tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
-                        tsh_node **out)
+static tsh_status node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                           bool check, tsh_node **out)
 {
     tsh_node *node = node_alloc();
     if (!node) return tsh_fail(TSH_ERR_OOM, "out of memory");
@@ -212,7 +247,7 @@ tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor 
     for (int k = 0; k < n; k++) {
         tsh_tensor *t = inputs[k];
         if (!t) continue;
-        tsh_status st = edge_of(t, true, name, &node->next[k]);
+        tsh_status st = edge_of(t, check, name, &node->next[k]);
         if (st != TSH_OK) {
             tsh_node_release(node);
             return st;
@@ -223,6 +258,18 @@ tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor 
     }
     *out = node;
     return TSH_OK;
+}
+
+tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                        tsh_node **out)
+{
+    return node_new(name, bw, n, inputs, true, out);
+}
+
+tsh_status tsh_node_new_unchecked(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                                  tsh_node **out)
+{
+    return node_new(name, bw, n, inputs, false, out);
 }
 
 tsh_status tsh_node_save(tsh_node *n, int slot, tsh_tensor *t)
@@ -297,11 +344,20 @@ void tsh_bump_version(tsh_tensor *t) { t->storage->version++; }
 
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname)
 {
-    if (grad_disabled || !t->ag || !t->ag->requires_grad) return TSH_OK;
-    if (!t->ag->grad_fn)
+    if (grad_disabled || !t->ag) return TSH_OK;
+    bool rg = tsh_requires_grad(t);
+    if (rg && tsh_is_leaf(t))
         return tsh_fail(TSH_ERR_ARG, "%s: a leaf tensor that requires grad is being used in an "
-                                     "in-place operation (wrap it in tensor.no_grad or use detach())",
+                                     "in-place operation (use tensor.no_grad or detach())",
                         opname);
+    /* the view's own node would take the write, but the leaf's .grad would
+     * not know its values changed: PyTorch refuses this too */
+    tsh_tensor *b = t->ag->base;
+    if (b && tsh_requires_grad(b) && tsh_is_leaf(b))
+        return tsh_fail(TSH_ERR_ARG, "%s: a view of a leaf tensor that requires grad is being used "
+                                     "in an in-place operation (use tensor.no_grad, or clone() the leaf)",
+                        opname);
+    if (!rg) return TSH_OK;
     /* A view of a leaf reaches the leaf's accumulate node through view
      * nodes (one input each) without leaving the storage; a few steps
      * cover any realistic chain of views. */
@@ -318,7 +374,10 @@ tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname)
 
 void tsh_ag_written(tsh_tensor *t)
 {
-    if (t->ag && t->ag->grad_fn) t->ag->version = t->storage->version;
+    if (!t->ag) return;
+    if (t->ag->grad_fn) t->ag->version = t->storage->version;
+    tsh_tensor *b = t->ag->base; /* views answer for their base */
+    if (b && b->ag && b->ag->grad_fn) b->ag->version = b->storage->version;
 }
 
 tsh_status tsh_sum_to_shape(tsh_tensor *g, int ndim, const int64_t *shape, tsh_tensor **out)

@@ -56,6 +56,10 @@ struct tsh_node {
     tsh_node *gc_next;              /* release worklist (no recursion on deep graphs) */
     int deps;
     unsigned mark;
+    /* rule-owned data beyond f/i/saved (a view's geometry, an inner node),
+     * freed with the node by ctx_free */
+    void *ctx;
+    void (*ctx_free)(void *ctx);
 };
 
 /* Per-tensor autograd state (t->ag); NULL for a plain tensor. */
@@ -65,6 +69,13 @@ typedef struct tsh_autograd {
     tsh_tensor *grad;
     tsh_node *grad_fn;   /* owned reference; NULL for leaves */
     tsh_node *acc;       /* leaves: their accumulate node (weak; cleared when it dies) */
+    /* Views made while grad mode is on (grad_view.h): the tensor whose
+     * storage they view (never itself such a view) and, as a reference, its
+     * grad_fn when the view was made. An in-place write through any view
+     * changes the base's grad_fn; a view whose base_fn no longer matches
+     * rebuilds its own grad_fn from the base's when next used. */
+    struct tsh_tensor *base;
+    tsh_node *base_fn;
     /* non-leaves: the storage version when grad_fn was attached. A later
      * write that no node recorded (through another view of the storage)
      * makes grad_fn stale: using the tensor in a recorded op is refused. */
@@ -86,12 +97,20 @@ tsh_node *tsh_grad_fn(const tsh_tensor *t);         /* borrowed */
 /* A new tensor sharing t's data, outside the graph. */
 tsh_status tsh_detach(tsh_tensor *t, tsh_tensor **out);
 
+/* t's autograd state, made on first use; NULL when out of memory. */
+tsh_autograd *tsh_ag_state(tsh_tensor *t);
+
 /* For op front ends. Call tsh_ag_needed first: when it is false nothing is
  * recorded and the op costs nothing extra. */
 bool tsh_ag_needed(int n, tsh_tensor *const *inputs);
 /* A node for an op on n inputs (each may be NULL, e.g. a Lua number). */
 tsh_status tsh_node_new(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
                         tsh_node **out);
+/* The same without the check for inputs changed by an unrecorded write:
+ * for views (which read no values; they answer for their base) and the
+ * in-place machinery of grad_view.c. */
+tsh_status tsh_node_new_unchecked(const char *name, tsh_backward_fn bw, int n, tsh_tensor *const *inputs,
+                                  tsh_node **out);
 /* Saves t for backward (a new reference, or a copy of a wrapped Lua number;
  * the version is checked when the rule reads it back). On failure release
  * the node. */
@@ -106,13 +125,14 @@ void tsh_node_release(tsh_node *n);
 /* Checks a saved tensor was not changed in place since it was saved. */
 tsh_status tsh_node_saved(tsh_node *n, int slot, tsh_tensor **t);
 
-/* In-place ops that record: refuse to write a leaf that requires grad, or a
- * view of one (found by walking t's history back to a leaf sharing its
- * storage), as PyTorch does. */
+/* In-place ops: refuse to write a leaf that requires grad, or a view of one
+ * (its base, or its history walked back to a leaf sharing its storage), as
+ * PyTorch does (grad mode on only). tsh_dispatch checks every write. */
 tsh_status tsh_ag_check_inplace(tsh_tensor *t, const char *opname);
 /* After an in-place write that recorded nothing (grad mode off): t's
  * history stays as it is (PyTorch's no_grad semantics), so refresh its
- * version stamp. */
+ * version stamp, and its base's for a view. tsh_dispatch calls it for every
+ * write under no_grad. */
 void tsh_ag_written(tsh_tensor *t);
 void tsh_bump_version(tsh_tensor *t);
 

@@ -80,17 +80,23 @@ tsh_status tsh_dispatch(tsh_op op, const tsh_kargs *a)
     if (!b->kernels[op])
         return tsh_fail(TSH_ERR_NOTIMPL, "%s is not implemented for %s %s",
                         tsh_op_infos[op].name, b->name, dtname);
-    /* Writing into a leaf that requires grad would silently corrupt its
-     * gradient; PyTorch refuses it outside no_grad, and so do we. */
-    if (a->out && a->out->ag && tsh_grad_enabled() && tsh_requires_grad(a->out) && tsh_is_leaf(a->out))
-        return tsh_fail(TSH_ERR_ARG, "%s: a leaf tensor that requires grad is being used in an "
-                                     "in-place operation (use tensor.no_grad or detach())",
-                        tsh_op_infos[op].name);
+    /* Writing into a leaf that requires grad, or a view of one, would
+     * silently corrupt its gradient; PyTorch refuses it outside no_grad, and
+     * so do we. */
+    if (a->out && a->out->ag && tsh_grad_enabled())
+        TSH_TRY(tsh_ag_check_inplace(a->out, tsh_op_infos[op].name));
     if (a->out) a->out->storage->version++;
     if (a->out2) a->out2->storage->version++;
-    if (!debug_ops) return b->kernels[op](op, a);
-    double t0 = now_us();
-    tsh_status st = b->kernels[op](op, a);
-    log_op(op, b, a, now_us() - t0, st);
+    tsh_status st;
+    if (!debug_ops) {
+        st = b->kernels[op](op, a);
+    } else {
+        double t0 = now_us();
+        st = b->kernels[op](op, a);
+        log_op(op, b, a, now_us() - t0, st);
+    }
+    /* a write under no_grad leaves the written tensor's history as it is
+     * (PyTorch's semantics): its stamp follows the new version */
+    if (a->out && a->out->ag && !tsh_grad_enabled()) tsh_ag_written(a->out);
     return st;
 }

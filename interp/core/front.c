@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "grad_view.h"
+
 tsh_device tsh_cpu_device(void) { return (tsh_device){TSH_CPU, 0}; }
 
 static tsh_dtype combine_categories(int has_hi, tsh_dtype hi, int has_lo, tsh_dtype lo)
@@ -94,7 +96,7 @@ tsh_status tsh_expand(tsh_tensor *t, int ndim, const int64_t *shape, tsh_tensor 
     return tsh_tensor_view(t, ndim, shape, stride, t->offset, out);
 }
 
-tsh_status tsh_copy_(tsh_tensor *dst, tsh_tensor *src)
+static tsh_status copy_raw(tsh_tensor *dst, tsh_tensor *src)
 {
     tsh_tensor *ts[2] = {dst, src};
     TSH_TRY(tsh_check_same_device("copy", 2, ts));
@@ -106,6 +108,13 @@ tsh_status tsh_copy_(tsh_tensor *dst, tsh_tensor *src)
     return st;
 }
 
+tsh_status tsh_copy_(tsh_tensor *dst, tsh_tensor *src)
+{
+    /* autograd (grad_view.c) only when a tensor involved has its state */
+    if ((dst->ag || src->ag) && tsh_grad_enabled()) return tsh_grad_copy_(dst, src);
+    return copy_raw(dst, src);
+}
+
 tsh_status tsh_to_dtype(tsh_tensor *t, tsh_dtype dt, tsh_tensor **out)
 {
     if (t->dtype == dt) {
@@ -114,20 +123,21 @@ tsh_status tsh_to_dtype(tsh_tensor *t, tsh_dtype dt, tsh_tensor **out)
     }
     tsh_tensor *o;
     TSH_TRY(tsh_tensor_empty_like(t, dt, &o));
-    tsh_status st = tsh_copy_(o, t);
+    tsh_status st = copy_raw(o, t);
     if (st != TSH_OK) { tsh_tensor_release(o); return st; }
     *out = o;
-    return TSH_OK;
+    /* casts between float dtypes carry the gradient; to integers they detach */
+    return t->ag ? tsh_grad_identity("ToCopyBackward0", t, out) : TSH_OK;
 }
 
 tsh_status tsh_clone(tsh_tensor *t, tsh_tensor **out)
 {
     tsh_tensor *o;
     TSH_TRY(tsh_tensor_empty_like(t, t->dtype, &o));
-    tsh_status st = tsh_copy_(o, t);
+    tsh_status st = copy_raw(o, t);
     if (st != TSH_OK) { tsh_tensor_release(o); return st; }
     *out = o;
-    return TSH_OK;
+    return t->ag ? tsh_grad_identity("CloneBackward0", t, out) : TSH_OK;
 }
 
 tsh_status tsh_contiguous(tsh_tensor *t, tsh_tensor **out)
@@ -147,12 +157,14 @@ tsh_status tsh_fill_(tsh_tensor *t, double v)
                                     tsh_dtype_name(t->dtype));
         a.i[0] = t->dtype == TSH_BOOL ? v != 0 : tsh_load_i64(TSH_F64, &v);
     }
+    if (t->ag && tsh_grad_enabled()) return tsh_grad_overwrite_("fill_", "FillBackward0", TSH_OP_FILL, &a);
     return tsh_dispatch(TSH_OP_FILL, &a);
 }
 
 tsh_status tsh_fill_int_(tsh_tensor *t, int64_t v)
 {
     tsh_kargs a = {.out = t, .f = {(double)v}, .i = {v}};
+    if (t->ag && tsh_grad_enabled()) return tsh_grad_overwrite_("fill_", "FillBackward0", TSH_OP_FILL, &a);
     return tsh_dispatch(TSH_OP_FILL, &a);
 }
 

@@ -7,6 +7,8 @@
  * on a tensor that requires grad record a zero gradient, as PyTorch). */
 #include "grad_math.h"
 
+#include "grad_view.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -374,7 +376,9 @@ tsh_status tsh_grad_end(tsh_node *node, tsh_status st, tsh_tensor *result)
         tsh_node_release(node);
         return st;
     }
-    return tsh_node_attach(node, result);
+    /* an in-place write through a view becomes its base's history
+     * (CopySlices); anything else takes the node as it is */
+    return tsh_grad_inplace_commit(result, node);
 }
 
 /* ---- unary ops ---- */

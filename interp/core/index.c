@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "grad_index.h"
+
 /* ---- helpers ---- */
 
 static tsh_status check_dim(const char *op, int dim, int ndim)
@@ -155,6 +157,8 @@ tsh_status tsh_index_select(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor 
         tsh_tensor_release(o);
         o = st == TSH_OK ? v : NULL;
     }
+    if (st == TSH_OK && tsh_ag_needed(1, &t))
+        st = tsh_grad_index_record(t, &(tsh_index_grad){.kind = TSH_GI_SELECT, .dim = dim, .idx = h}, &o);
     tsh_tensor_release(x);
     tsh_tensor_release(h);
     tsh_tensor_release(ix);
@@ -201,6 +205,8 @@ tsh_status tsh_gather(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor **out)
         if (st == TSH_OK) st = tsh_dispatch(TSH_OP_GATHER, &a);
         tsh_tensor_release(o1);
     }
+    if (st == TSH_OK && tsh_ag_needed(1, &t))
+        st = tsh_grad_index_record(t, &(tsh_index_grad){.kind = TSH_GI_GATHER, .dim = dim, .idx = idx}, &o);
     tsh_tensor_release(x);
     tsh_tensor_release(h);
     tsh_tensor_release(ix);
@@ -237,7 +243,7 @@ tsh_status tsh_take_along_dim(tsh_tensor *t, tsh_tensor *idx, int dim, tsh_tenso
                                 tsh_shape_str(b, sizeof b, idx->ndim, idx->shape), d + 1);
             ts_[d] = is_[d] = p == 1 ? q : p;
         }
-        st = tsh_expand(t, t->ndim, ts_, &x);
+        st = tsh_expand_shape(t, t->ndim, ts_, &x); /* recorded: gradients sum back */
         if (st == TSH_OK) st = tsh_expand(idx, idx->ndim, is_, &ix);
     }
     if (st == TSH_OK) st = tsh_gather(x, dim, ix, out);
@@ -282,7 +288,13 @@ tsh_status tsh_scatter_(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor *src
                         tsh_dtype_name(t->dtype), tsh_dtype_name(src->dtype));
     TSH_TRY(check_fits(op, "index", idx, "input", t, dim, false));
     TSH_TRY(check_fits(op, "index", idx, "src", src, dim, true));
-    return scatter_common(op, t, dim, idx, src, mode);
+    tsh_node *node;
+    tsh_index_grad g = {.kind = TSH_GI_SCATTER, .dim = dim, .idx = idx, .src = src, .mode = mode};
+    TSH_TRY(tsh_grad_index_begin(op, t, &g, &node));
+    bool was = node ? tsh_grad_pause() : tsh_grad_enabled();
+    tsh_status st = scatter_common(op, t, dim, idx, src, mode);
+    tsh_set_grad_enabled(was);
+    return tsh_grad_index_end(t, node, st);
 }
 
 tsh_status tsh_scatter_value_(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor *value,
@@ -297,13 +309,18 @@ tsh_status tsh_scatter_value_(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tenso
         return tsh_fail(TSH_ERR_SHAPE, "%s: value must be a number or a 0-d tensor, got shape %s", op,
                         tsh_shape_str(b, sizeof b, value->ndim, value->shape));
     TSH_TRY(check_fits(op, "index", idx, "input", t, dim, false));
+    tsh_node *node;
+    tsh_index_grad g = {.kind = TSH_GI_SCATTER_VALUE, .dim = dim, .idx = idx, .src = value, .mode = mode};
+    TSH_TRY(tsh_grad_index_begin(op, t, &g, &node));
+    bool was = node ? tsh_grad_pause() : tsh_grad_enabled();
     tsh_tensor *v = NULL, *e = NULL;
     tsh_status st = tsh_to_dtype(value, t->dtype, &v);
     if (st == TSH_OK) st = tsh_expand(v, idx->ndim, idx->shape, &e);
     if (st == TSH_OK) st = scatter_common(op, t, dim, idx, e, mode);
+    tsh_set_grad_enabled(was);
     tsh_tensor_release(v);
     tsh_tensor_release(e);
-    return st;
+    return tsh_grad_index_end(t, node, st);
 }
 
 /* ---- index_add_, index_copy_, index_fill_ ---- */
@@ -375,24 +392,34 @@ tsh_status tsh_index_add_(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor *s
     }
     tsh_tensor *x, *s1, *ix;
     TSH_TRY(index_src_common(op, t, dim, idx, src, &x, &s1, &ix));
-    tsh_status st = tsh_idx_run(TSH_OP_INDEX_ADD, x, s1, ix, dim, TSH_SCATTER_ADD, fa, ia);
+    tsh_node *node;
+    tsh_index_grad g = {.kind = TSH_GI_INDEX_ADD, .dim = dim, .idx = ix, .src = src, .alpha = fa};
+    tsh_status st = tsh_grad_index_begin(op, t, &g, &node);
+    bool was = node ? tsh_grad_pause() : tsh_grad_enabled();
+    if (st == TSH_OK) st = tsh_idx_run(TSH_OP_INDEX_ADD, x, s1, ix, dim, TSH_SCATTER_ADD, fa, ia);
+    tsh_set_grad_enabled(was);
     tsh_tensor_release(x);
     tsh_tensor_release(s1);
     tsh_tensor_release(ix);
-    return st;
+    return tsh_grad_index_end(t, node, st);
 }
 
 tsh_status tsh_index_copy_(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor *src)
 {
     tsh_tensor *x, *s1, *ix, *ie = NULL;
     TSH_TRY(index_src_common("index_copy", t, dim, idx, src, &x, &s1, &ix));
-    tsh_status st = tsh_idx_spread(ix, s1, dim, &ie);
+    tsh_node *node;
+    tsh_index_grad g = {.kind = TSH_GI_INDEX_COPY, .dim = dim, .idx = ix, .src = src};
+    tsh_status st = tsh_grad_index_begin("index_copy", t, &g, &node);
+    bool was = node ? tsh_grad_pause() : tsh_grad_enabled();
+    if (st == TSH_OK) st = tsh_idx_spread(ix, s1, dim, &ie);
     if (st == TSH_OK) st = tsh_idx_run(TSH_OP_SCATTER, x, s1, ie, dim, TSH_SCATTER_SET, 1, 1);
+    tsh_set_grad_enabled(was);
     tsh_tensor_release(x);
     tsh_tensor_release(s1);
     tsh_tensor_release(ix);
     tsh_tensor_release(ie);
-    return st;
+    return tsh_grad_index_end(t, node, st);
 }
 
 /* index_fill_ on x (>= 1-d) at the checked 1-d index: the value expanded
@@ -427,12 +454,17 @@ tsh_status tsh_index_fill_(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor *
     int64_t i;
     TSH_TRY(tsh_idx_fill_value(op, value, t->dtype, &f, &i)); /* shape and nan checks */
     tsh_tensor *x = NULL, *h = NULL, *ix = NULL;
+    tsh_node *node = NULL;
     tsh_status st = as_1d(t, &x);
     if (st == TSH_OK) st = tsh_idx_checked(op, idx, dim, x->shape[dim], &h);
     if (st == TSH_OK) st = as_1d(h, &ix);
+    tsh_index_grad g = {.kind = TSH_GI_INDEX_FILL, .dim = dim, .idx = ix, .src = value};
+    if (st == TSH_OK) st = tsh_grad_index_begin(op, t, &g, &node);
+    bool was = node ? tsh_grad_pause() : tsh_grad_enabled();
     if (st == TSH_OK) st = tsh_idx_fill_raw(x, dim, ix, value);
+    tsh_set_grad_enabled(was);
     tsh_tensor_release(x);
     tsh_tensor_release(h);
     tsh_tensor_release(ix);
-    return st;
+    return tsh_grad_index_end(t, node, st);
 }

@@ -4,6 +4,7 @@
  * count of true mask elements that sizes an output. */
 #include <string.h>
 
+#include "grad_index.h"
 #include "index.h"
 
 /* ---- masks, where, nonzero ---- */
@@ -66,9 +67,12 @@ tsh_status tsh_masked_fill_(tsh_tensor *t, tsh_tensor *mask, tsh_tensor *value)
     TSH_TRY(tsh_check_same_device(op, 2, ts));
     TSH_TRY(check_mask(op, mask));
     TSH_TRY(mask_to(op, mask, t, &me));
-    tsh_status st = masked_fill_raw(op, t, me, value);
+    tsh_node *node;
+    tsh_index_grad g = {.kind = TSH_GI_MASKED_FILL, .idx = mask, .src = value};
+    tsh_status st = tsh_grad_index_begin("masked_fill_", t, &g, &node);
+    if (st == TSH_OK) st = masked_fill_raw(op, t, me, value);
     tsh_tensor_release(me);
-    return st;
+    return tsh_grad_index_end(t, node, st);
 }
 
 tsh_status tsh_masked_fill(tsh_tensor *t, tsh_tensor *mask, tsh_tensor *value, tsh_tensor **out)
@@ -81,11 +85,15 @@ tsh_status tsh_masked_fill(tsh_tensor *t, tsh_tensor *mask, tsh_tensor *value, t
     TSH_TRY(check_mask(op, mask));
     TSH_TRY(tsh_broadcast_shape(op, 2, ts, &nd, shape));
     TSH_TRY(tsh_tensor_empty(nd, shape, t->dtype, t->storage->device, &o));
+    tsh_tensor *tv[2] = {t, value};
+    bool ag = tsh_ag_needed(2, tv), was = tsh_grad_pause();
     tsh_status st = tsh_copy_(o, t);
     if (st == TSH_OK) st = tsh_masked_fill_(o, mask, value);
+    tsh_set_grad_enabled(was);
     if (st != TSH_OK) { tsh_tensor_release(o); return st; }
     *out = o;
-    return TSH_OK;
+    if (!ag) return TSH_OK;
+    return tsh_grad_index_record(t, &(tsh_index_grad){.kind = TSH_GI_MASKED_FILL, .idx = mask, .src = value}, out);
 }
 
 tsh_status tsh_masked_select(tsh_tensor *t, tsh_tensor *mask, tsh_tensor **out)
@@ -109,7 +117,10 @@ tsh_status tsh_masked_select(tsh_tensor *t, tsh_tensor *mask, tsh_tensor **out)
     tsh_tensor_release(me);
     if (st != TSH_OK) { tsh_tensor_release(o); return st; }
     *out = o;
-    return TSH_OK;
+    if (!tsh_ag_needed(1, &t)) return TSH_OK;
+    tsh_index_grad g = {.kind = TSH_GI_MASKED_SELECT, .idx = mask, .ndim = nd};
+    memcpy(g.shape, shape, sizeof g.shape);
+    return tsh_grad_index_record(t, &g, out);
 }
 
 /* t's true positions of me (t's shape) take src's first `count` elements. */
@@ -142,10 +153,15 @@ tsh_status tsh_masked_scatter_(tsh_tensor *t, tsh_tensor *mask, tsh_tensor *src)
         return tsh_fail(TSH_ERR_DTYPE, "%s: source must have the input's dtype %s, got %s", op,
                         tsh_dtype_name(t->dtype), tsh_dtype_name(src->dtype));
     TSH_TRY(mask_to(op, mask, t, &me));
+    tsh_node *node = NULL;
+    tsh_index_grad g = {.kind = TSH_GI_MASKED_SCATTER, .idx = mask, .src = src};
     tsh_status st = count_true(me, &count);
+    if (st == TSH_OK) st = tsh_grad_index_begin("masked_scatter_", t, &g, &node);
+    bool was = node ? tsh_grad_pause() : tsh_grad_enabled();
     if (st == TSH_OK) st = masked_scatter_raw(op, t, me, count, src);
+    tsh_set_grad_enabled(was);
     tsh_tensor_release(me);
-    return st;
+    return tsh_grad_index_end(t, node, st);
 }
 
 tsh_status tsh_where(tsh_tensor *cond, tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
@@ -161,6 +177,7 @@ tsh_status tsh_where(tsh_tensor *cond, tsh_tensor *a, tsh_tensor *b, tsh_tensor 
                         tsh_dtype_name(cond->dtype));
     TSH_TRY(tsh_broadcast_shape(op, 3, ts, &nd, shape));
     tsh_dtype dt = tsh_result_type(2, ab);
+    bool ag = tsh_ag_needed(2, ab), was = tsh_grad_pause();
     tsh_status st = tsh_to_dtype(a, dt, &ca);
     if (st == TSH_OK) st = tsh_to_dtype(b, dt, &cb);
     if (st == TSH_OK) st = tsh_expand(ca, nd, shape, &ea);
@@ -171,6 +188,7 @@ tsh_status tsh_where(tsh_tensor *cond, tsh_tensor *a, tsh_tensor *b, tsh_tensor 
         tsh_kargs k = {.out = o, .in = {ec, ea, eb}};
         st = tsh_dispatch(TSH_OP_WHERE, &k);
     }
+    tsh_set_grad_enabled(was);
     tsh_tensor_release(ca);
     tsh_tensor_release(cb);
     tsh_tensor_release(ea);
@@ -178,7 +196,8 @@ tsh_status tsh_where(tsh_tensor *cond, tsh_tensor *a, tsh_tensor *b, tsh_tensor 
     tsh_tensor_release(ec);
     if (st != TSH_OK) { tsh_tensor_release(o); return st; }
     *out = o;
-    return TSH_OK;
+    if (!ag) return TSH_OK;
+    return tsh_grad_index_record(a, &(tsh_index_grad){.kind = TSH_GI_WHERE, .idx = cond, .src = b}, out);
 }
 
 tsh_status tsh_nonzero(tsh_tensor *t, tsh_tensor **out)
@@ -339,7 +358,11 @@ static tsh_status mask_get(tsh_tensor *t, tsh_tensor *mask, tsh_tensor **out)
         tsh_kargs a = {.out = o, .in = {t, me}};
         st = tsh_dispatch(TSH_OP_MASKED_SELECT, &a);
     }
+    bool was = tsh_grad_pause(); /* a view of a new tensor, not of t */
     if (st == TSH_OK) st = tsh_view(o, nd, shape, out);
+    tsh_set_grad_enabled(was);
+    if (st == TSH_OK && tsh_ag_needed(1, &t))
+        st = tsh_grad_index_record(t, &(tsh_index_grad){.kind = TSH_GI_MASK_GET, .idx = me}, out);
     tsh_tensor_release(me);
     tsh_tensor_release(o);
     return st;
@@ -360,7 +383,11 @@ tsh_status tsh_index_get(tsh_tensor *t, int n, const tsh_index_spec *s, tsh_tens
     tsh_status st = taken_shape(v, at, idx, &nd, shape);
     if (st == TSH_OK) st = flat_index(v, at, idx, entry, &flat);
     if (st == TSH_OK) st = tsh_idx_select_raw(v, at, flat, &sel);
+    bool was = tsh_grad_pause(); /* a view of a new tensor, not of t */
     if (st == TSH_OK) st = tsh_view(sel, nd, shape, out);
+    tsh_set_grad_enabled(was);
+    if (st == TSH_OK && tsh_ag_needed(1, &v))
+        st = tsh_grad_index_record(v, &(tsh_index_grad){.kind = TSH_GI_INDEX, .dim = at, .idx = flat}, out);
     tsh_tensor_release(v);
     tsh_tensor_release(flat);
     tsh_tensor_release(sel);
@@ -387,19 +414,22 @@ static tsh_status mask_set(tsh_tensor *t, tsh_tensor *mask, tsh_tensor *value)
     tsh_tensor *me, *e = NULL;
     int64_t count, shape[TSH_MAX_DIMS];
     TSH_TRY(lead_mask(t, mask, &me, &count));
-    tsh_status st;
-    if (value->ndim == 0) {
-        st = masked_fill_raw("index", t, me, value);
-    } else {
-        int nd = 1 + t->ndim - mask->ndim;
-        shape[0] = count;
-        memcpy(shape + 1, t->shape + mask->ndim, sizeof(int64_t) * (size_t)(nd - 1));
-        st = nd > TSH_MAX_DIMS ? tsh_fail(TSH_ERR_SHAPE, "too many dims") : value_to(value, t->dtype, nd, shape, &e);
-        if (st == TSH_OK) st = masked_scatter_raw("index", t, me, tsh_numel(e), e);
-    }
+    int nd = 1 + t->ndim - mask->ndim;
+    shape[0] = count;
+    if (nd <= TSH_MAX_DIMS) memcpy(shape + 1, t->shape + mask->ndim, sizeof(int64_t) * (size_t)(nd - 1));
+    tsh_index_grad g = {.kind = TSH_GI_MASK_PUT, .idx = me, .src = value, .ndim = nd};
+    memcpy(g.shape, shape, sizeof g.shape);
+    tsh_node *node = NULL;
+    tsh_status st = nd > TSH_MAX_DIMS && value->ndim ? tsh_fail(TSH_ERR_SHAPE, "too many dims") : TSH_OK;
+    if (st == TSH_OK && value->ndim) st = value_to(value, t->dtype, nd, shape, &e); /* shape errors first */
+    if (st == TSH_OK) st = tsh_grad_index_begin("index_put_", t, &g, &node);
+    bool was = node ? tsh_grad_pause() : tsh_grad_enabled();
+    if (st == TSH_OK)
+        st = value->ndim == 0 ? masked_fill_raw("index", t, me, value) : masked_scatter_raw("index", t, me, tsh_numel(e), e);
+    tsh_set_grad_enabled(was);
     tsh_tensor_release(me);
     tsh_tensor_release(e);
-    return st;
+    return tsh_grad_index_end(t, node, st);
 }
 
 /* t[...] = value on a view: a Lua number fills, a tensor is broadcast. */
@@ -411,11 +441,13 @@ static tsh_status assign(tsh_tensor *v, tsh_tensor *value)
         TSH_TRY(tsh_idx_fill_value("index", value, v->dtype, &f, &i));
         return tsh_dtype_is_float(v->dtype) ? tsh_fill_(v, f) : tsh_fill_int_(v, i);
     }
-    tsh_tensor *e;
-    TSH_TRY(value_to(value, v->dtype, v->ndim, v->shape, &e));
-    tsh_status st = tsh_copy_(v, e);
-    tsh_tensor_release(e);
-    return st;
+    if (!fits(value, v->ndim, v->shape)) {
+        char a[128], b[128];
+        return tsh_fail(TSH_ERR_SHAPE, "cannot assign a tensor of shape %s to an index of shape %s",
+                        tsh_shape_str(a, sizeof a, value->ndim, value->shape),
+                        tsh_shape_str(b, sizeof b, v->ndim, v->shape));
+    }
+    return tsh_copy_(v, value); /* casts and broadcasts; records for autograd */
 }
 
 /* v[.., idx, ..] = value at dim `at`: index_fill_ for a number, else
@@ -426,21 +458,31 @@ static tsh_status put_index(tsh_tensor *v, int at, tsh_tensor *idx, int entry, t
     int64_t shape[TSH_MAX_DIMS];
     int nd;
     TSH_TRY(flat_index(v, at, idx, entry, &flat));
-    tsh_status st;
+    tsh_node *node = NULL;
+    tsh_index_grad g = {.kind = TSH_GI_INDEX_PUT, .dim = at, .idx = flat, .src = value};
+    tsh_status st = taken_shape(v, at, idx, &g.ndim, g.shape);
+    bool was = tsh_grad_enabled();
     if (value->ndim == 0) {
         double f;
         int64_t i;
-        st = tsh_idx_fill_value("index", value, v->dtype, &f, &i);
+        if (st == TSH_OK) st = tsh_idx_fill_value("index", value, v->dtype, &f, &i);
+        if (st == TSH_OK) st = tsh_grad_index_begin("index_put_", v, &g, &node);
+        if (node) tsh_grad_pause();
         if (st == TSH_OK) st = tsh_idx_fill_raw(v, at, flat, value);
     } else {
-        st = taken_shape(v, at, idx, &nd, shape);
+        nd = g.ndim;
+        memcpy(shape, g.shape, sizeof shape);
         if (st == TSH_OK) st = value_to(value, v->dtype, nd, shape, &e);
+        if (st == TSH_OK) st = tsh_grad_index_begin("index_put_", v, &g, &node);
+        if (node) tsh_grad_pause();
         memcpy(shape, v->shape, sizeof shape);
         shape[at] = tsh_numel(flat);
         if (st == TSH_OK) st = tsh_reshape(e, v->ndim, shape, &src);
         if (st == TSH_OK) st = tsh_idx_spread(flat, src, at, &ie);
         if (st == TSH_OK) st = tsh_idx_run(TSH_OP_SCATTER, v, src, ie, at, TSH_SCATTER_SET, 1, 1);
     }
+    tsh_set_grad_enabled(was);
+    st = tsh_grad_index_end(v, node, st);
     tsh_tensor_release(flat);
     tsh_tensor_release(e);
     tsh_tensor_release(src);

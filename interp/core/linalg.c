@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "grad_linalg.h"
+
 #define SHAPE(buf, t) tsh_shape_str(buf, sizeof buf, (t)->ndim, (t)->shape)
 
 /* The element count of a shape, or -1 when it overflows what a tensor can
@@ -145,7 +147,7 @@ static tsh_status dot_impl(const char *op, tsh_tensor *a, tsh_tensor *b, tsh_ten
     return product_into(a, b, &p, 0, NULL, out);
 }
 
-tsh_status tsh_dot(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+static tsh_status dot_fwd(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
 {
     return dot_impl("dot", a, b, out);
 }
@@ -163,7 +165,7 @@ static tsh_status mv_impl(const char *op, tsh_tensor *a, tsh_tensor *v, tsh_tens
     return product_into(a, v, &p, 1, &a->shape[0], out);
 }
 
-tsh_status tsh_mv(tsh_tensor *a, tsh_tensor *v, tsh_tensor **out)
+static tsh_status mv_fwd(tsh_tensor *a, tsh_tensor *v, tsh_tensor **out)
 {
     return mv_impl("mv", a, v, out);
 }
@@ -183,12 +185,12 @@ static tsh_status mm_impl(const char *op, tsh_tensor *a, tsh_tensor *b, tsh_tens
     return product_into(a, b, &p, 2, shape, out);
 }
 
-tsh_status tsh_mm(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+static tsh_status mm_fwd(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
 {
     return mm_impl("mm", a, b, out);
 }
 
-tsh_status tsh_bmm(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+static tsh_status bmm_fwd(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
 {
     char x[128], y[128];
     if (a->ndim != 3 || b->ndim != 3)
@@ -289,7 +291,7 @@ static tsh_status matmul_batched(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
     return st;
 }
 
-tsh_status tsh_matmul(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+static tsh_status matmul_fwd(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
 {
     char x[128], y[128];
     int na = a->ndim, nb = b->ndim;
@@ -307,7 +309,7 @@ tsh_status tsh_matmul(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
     return matmul_batched(a, b, out);
 }
 
-tsh_status tsh_outer(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+static tsh_status outer_fwd(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
 {
     if (a->ndim != 1 || b->ndim != 1) {
         char x[128], y[128];
@@ -332,8 +334,8 @@ tsh_status tsh_outer(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
     return st;
 }
 
-tsh_status tsh_addmm(tsh_tensor *input, tsh_tensor *m1, tsh_tensor *m2, double beta,
-                     double alpha, tsh_tensor **out)
+static tsh_status addmm_fwd(tsh_tensor *input, tsh_tensor *m1, tsh_tensor *m2, double beta,
+                            double alpha, tsh_tensor **out)
 {
     char x[128], y[128];
     if (m1->ndim != 2 || m2->ndim != 2)
@@ -377,7 +379,7 @@ tsh_status tsh_addmm(tsh_tensor *input, tsh_tensor *m1, tsh_tensor *m2, double b
     return TSH_OK;
 }
 
-tsh_status tsh_diag(tsh_tensor *t, int64_t k, tsh_tensor **out)
+static tsh_status diag_fwd(tsh_tensor *t, int64_t k, tsh_tensor **out)
 {
     char x[128];
     if (t->ndim != 1 && t->ndim != 2)
@@ -413,7 +415,7 @@ tsh_status tsh_diag(tsh_tensor *t, int64_t k, tsh_tensor **out)
     return st;
 }
 
-tsh_status tsh_trace(tsh_tensor *t, tsh_tensor **out)
+static tsh_status trace_fwd(tsh_tensor *t, tsh_tensor **out)
 {
     char x[128];
     if (t->ndim != 2)
@@ -433,4 +435,58 @@ tsh_status tsh_trace(tsh_tensor *t, tsh_tensor **out)
     tsh_tensor_release(dc);
     tsh_tensor_release(ones);
     return st;
+}
+
+/* ---- the entry points: the forward runs with grad mode off (its inner
+ * reshapes and casts are no concern of autograd), then one node is
+ * recorded when an input requires grad (grad_linalg.c) ---- */
+
+typedef tsh_status (*pair_fn)(tsh_tensor *, tsh_tensor *, tsh_tensor **);
+
+static tsh_status pair(pair_fn fwd, tsh_product_kind kind, tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+{
+    tsh_tensor *ab[2] = {a, b};
+    bool ag = tsh_ag_needed(2, ab), was = tsh_grad_pause();
+    tsh_status st = fwd(a, b, out);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_product(kind, a, b, out) : st;
+}
+
+tsh_status tsh_matmul(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+{
+    return pair(matmul_fwd, TSH_PRODUCT_MATMUL, a, b, out);
+}
+tsh_status tsh_mm(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out) { return pair(mm_fwd, TSH_PRODUCT_MM, a, b, out); }
+tsh_status tsh_bmm(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out) { return pair(bmm_fwd, TSH_PRODUCT_BMM, a, b, out); }
+tsh_status tsh_mv(tsh_tensor *a, tsh_tensor *v, tsh_tensor **out) { return pair(mv_fwd, TSH_PRODUCT_MV, a, v, out); }
+tsh_status tsh_dot(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out) { return pair(dot_fwd, TSH_PRODUCT_DOT, a, b, out); }
+tsh_status tsh_outer(tsh_tensor *a, tsh_tensor *b, tsh_tensor **out)
+{
+    return pair(outer_fwd, TSH_PRODUCT_OUTER, a, b, out);
+}
+
+tsh_status tsh_addmm(tsh_tensor *input, tsh_tensor *m1, tsh_tensor *m2, double beta,
+                     double alpha, tsh_tensor **out)
+{
+    tsh_tensor *ts[3] = {input, m1, m2};
+    bool ag = tsh_ag_needed(3, ts), was = tsh_grad_pause();
+    tsh_status st = addmm_fwd(input, m1, m2, beta, alpha, out);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_addmm(input, m1, m2, beta, alpha, out) : st;
+}
+
+tsh_status tsh_diag(tsh_tensor *t, int64_t k, tsh_tensor **out)
+{
+    bool ag = tsh_ag_needed(1, &t), was = tsh_grad_pause();
+    tsh_status st = diag_fwd(t, k, out);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_diag(t, k, out) : st;
+}
+
+tsh_status tsh_trace(tsh_tensor *t, tsh_tensor **out)
+{
+    bool ag = tsh_ag_needed(1, &t), was = tsh_grad_pause();
+    tsh_status st = trace_fwd(t, out);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_trace(t, out) : st;
 }

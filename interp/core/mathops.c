@@ -9,6 +9,7 @@
 
 #include "autograd.h"
 #include "grad_math.h"
+#include "grad_view.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -306,7 +307,10 @@ tsh_status tsh_binary(tsh_op op, tsh_tensor *a, tsh_tensor *b, const tsh_scalar 
     tsh_node *n = NULL;
     tsh_tensor *r = NULL;
     TSH_TRY(tsh_grad_binary_begin(op, a, b, alpha, out, &n));
+    /* grad mode off: a temporary copied into out must not record itself */
+    bool was = tsh_grad_pause();
     tsh_status st = run_elementwise(&c, out, &r);
+    tsh_set_grad_enabled(was);
     return recorded(tsh_grad_end(n, st, r), r, res);
 }
 
@@ -421,7 +425,10 @@ tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, t
     tsh_node *n = NULL;
     tsh_tensor *r = NULL;
     TSH_TRY(tsh_grad_unary_begin(op, a, param, out, &n));
+    /* grad mode off: a temporary copied into out must not record itself */
+    bool was = tsh_grad_pause();
     tsh_status st = run_elementwise(&c, out, &r);
+    tsh_set_grad_enabled(was);
     return recorded(tsh_grad_end(n, st, r), r, res);
 }
 

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "grad_shape.h"
+
 #define SHAPE(buf, t) tsh_shape_str(buf, sizeof buf, (t)->ndim, (t)->shape)
 
 /* See linalg.c: results can be far bigger than their inputs. */
@@ -48,7 +50,7 @@ int tsh_cat_ndim(int n, tsh_tensor *const *ts)
     return 1;
 }
 
-tsh_status tsh_cat(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
+static tsh_status cat_fwd(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
 {
     if (n <= 0) return tsh_fail(TSH_ERR_ARG, "cat: expected a non-empty list of tensors");
     for (int i = 0; i < n; i++)
@@ -102,7 +104,7 @@ tsh_status tsh_cat(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
     return TSH_OK;
 }
 
-tsh_status tsh_stack(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
+static tsh_status stack_fwd(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
 {
     if (n <= 0) return tsh_fail(TSH_ERR_ARG, "stack: expected a non-empty list of tensors");
     const tsh_tensor *t0 = ts[0];
@@ -141,6 +143,25 @@ tsh_status tsh_stack(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
     }
     *out = res;
     return TSH_OK;
+}
+
+/* The forwards below run with grad mode off (their inner views and copies
+ * are no concern of autograd); one node is recorded when an input requires
+ * grad (grad_shape.c). */
+tsh_status tsh_cat(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
+{
+    bool ag = n > 0 && tsh_ag_needed(n, ts), was = tsh_grad_pause();
+    tsh_status st = cat_fwd(n, ts, dim, out);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_cat(n, ts, dim, false, out) : st;
+}
+
+tsh_status tsh_stack(int n, tsh_tensor *const *ts, int dim, tsh_tensor **out)
+{
+    bool ag = n > 0 && tsh_ag_needed(n, ts), was = tsh_grad_pause();
+    tsh_status st = stack_fwd(n, ts, dim, out);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_cat(n, ts, dim, true, out) : st;
 }
 
 static tsh_status need_dims(const char *op, tsh_tensor *t, int dim)
@@ -242,17 +263,19 @@ static tsh_status repeat_impl(const char *op, tsh_tensor *t, int n, const int64_
     tsh_tensor *res, *x = NULL;
     TSH_TRY(tsh_tensor_empty(n, os, t->dtype, t->storage->device, &res));
     tsh_status st = TSH_OK;
+    bool ag = tsh_ag_needed(1, &t), was = tsh_grad_pause();
     if (tsh_shape_numel(n, os) > 0) {
         st = tsh_reshape(t, n, xs, &x);
         if (st == TSH_OK) st = repeat_fill(res, x, n, xs, os);
         tsh_tensor_release(x);
     }
+    tsh_set_grad_enabled(was);
     if (st != TSH_OK) {
         tsh_tensor_release(res);
         return st;
     }
     *out = res;
-    return TSH_OK;
+    return ag ? tsh_grad_repeat(t, n, reps, out) : TSH_OK;
 }
 
 tsh_status tsh_repeat(tsh_tensor *t, int n, const int64_t *reps, tsh_tensor **out)
@@ -269,7 +292,7 @@ tsh_status tsh_tile(tsh_tensor *t, int n, const int64_t *reps, tsh_tensor **out)
     return repeat_impl("tile", t, t->ndim, padded, out);
 }
 
-tsh_status tsh_flip(tsh_tensor *t, int n, const int *dims, tsh_tensor **out)
+static tsh_status flip_fwd(tsh_tensor *t, int n, const int *dims, tsh_tensor **out, int64_t *maskp)
 {
     int64_t mask = 0;
     for (int i = 0; i < n; i++) {
@@ -279,6 +302,7 @@ tsh_status tsh_flip(tsh_tensor *t, int n, const int *dims, tsh_tensor **out)
             return tsh_fail(TSH_ERR_ARG, "flip: dim %d appears more than once", dims[i] + 1);
         mask |= (int64_t)1 << dims[i];
     }
+    *maskp = mask;
     if (!mask) return tsh_clone(t, out);
     tsh_tensor *res;
     TSH_TRY(tsh_tensor_empty_like(t, t->dtype, &res));
@@ -290,6 +314,15 @@ tsh_status tsh_flip(tsh_tensor *t, int n, const int *dims, tsh_tensor **out)
     }
     *out = res;
     return TSH_OK;
+}
+
+tsh_status tsh_flip(tsh_tensor *t, int n, const int *dims, tsh_tensor **out)
+{
+    int64_t mask = 0;
+    bool ag = tsh_ag_needed(1, &t), was = tsh_grad_pause();
+    tsh_status st = flip_fwd(t, n, dims, out, &mask);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_flip(t, mask, out) : st;
 }
 
 static tsh_status tri(tsh_op op, tsh_tensor *t, int64_t k, bool inplace, tsh_tensor **out)
@@ -305,17 +338,31 @@ static tsh_status tri(tsh_op op, tsh_tensor *t, int64_t k, bool inplace, tsh_ten
     int64_t rows = t->shape[t->ndim - 2], cols = t->shape[t->ndim - 1];
     if (k < -rows) k = -rows;
     if (k > cols) k = cols;
+    bool upper = op == TSH_OP_TRIU;
     tsh_tensor *res = t;
-    if (!inplace) TSH_TRY(tsh_tensor_empty_like(t, t->dtype, &res));
-    tsh_kargs a = {.out = res, .in = {t}, .i = {k}};
+    tsh_kargs a = {.out = t, .in = {t}, .i = {k}};
+    if (inplace) {
+        bool rec;
+        tsh_node *node = NULL;
+        TSH_TRY(tsh_grad_inplace_begin(name, t, 0, NULL, &rec));
+        if (rec) TSH_TRY(tsh_grad_tri(upper, t, k, NULL, &node));
+        tsh_status st = tsh_dispatch(op, &a);
+        if (!rec) return st;
+        if (st != TSH_OK) {
+            tsh_node_release(node);
+            return st;
+        }
+        return tsh_grad_inplace_commit(t, node);
+    }
+    TSH_TRY(tsh_tensor_empty_like(t, t->dtype, &res));
+    a.out = res;
     tsh_status st = tsh_dispatch(op, &a);
-    if (inplace) return st;
     if (st != TSH_OK) {
         tsh_tensor_release(res);
         return st;
     }
     *out = res;
-    return TSH_OK;
+    return tsh_ag_needed(1, &t) ? tsh_grad_tri(upper, t, k, out, NULL) : TSH_OK;
 }
 
 tsh_status tsh_tril(tsh_tensor *t, int64_t k, tsh_tensor **out) { return tri(TSH_OP_TRIL, t, k, false, out); }
@@ -344,8 +391,8 @@ static tsh_status roll1(tsh_tensor *t, int dim, int64_t shift, tsh_tensor **out)
     return TSH_OK;
 }
 
-tsh_status tsh_roll(tsh_tensor *t, int n_shifts, const int64_t *shifts, int n_dims,
-                    const int *dims, tsh_tensor **out)
+static tsh_status roll_fwd(tsh_tensor *t, int n_shifts, const int64_t *shifts, int n_dims,
+                           const int *dims, tsh_tensor **out)
 {
     if (n_dims == 0) {
         if (n_shifts != 1)
@@ -374,4 +421,13 @@ tsh_status tsh_roll(tsh_tensor *t, int n_shifts, const int64_t *shifts, int n_di
     }
     *out = cur;
     return TSH_OK;
+}
+
+tsh_status tsh_roll(tsh_tensor *t, int n_shifts, const int64_t *shifts, int n_dims,
+                    const int *dims, tsh_tensor **out)
+{
+    bool ag = tsh_ag_needed(1, &t), was = tsh_grad_pause();
+    tsh_status st = roll_fwd(t, n_shifts, shifts, n_dims, dims, out);
+    tsh_set_grad_enabled(was);
+    return st == TSH_OK && ag ? tsh_grad_roll(t, n_shifts, shifts, n_dims, dims, out) : st;
 }

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "grad_view.h"
+
 static tsh_status check_dim(const char *op, int dim, int ndim)
 {
     if (dim < 0 || dim >= (ndim ? ndim : 1))
@@ -84,21 +86,27 @@ tsh_status tsh_view(tsh_tensor *t, int ndim, const int64_t *in, tsh_tensor **out
         return tsh_fail(TSH_ERR_SHAPE,
                         "view: the tensor's strides do not allow this shape without a copy; "
                         "use reshape() or contiguous() first");
-    return tsh_tensor_view(t, ndim, shape, stride, t->offset, out);
+    TSH_TRY(tsh_tensor_view(t, ndim, shape, stride, t->offset, out));
+    return tsh_grad_view(TSH_VIEW_RESHAPE, t, out, NULL);
 }
 
 tsh_status tsh_reshape(tsh_tensor *t, int ndim, const int64_t *in, tsh_tensor **out)
 {
     int64_t shape[TSH_MAX_DIMS], stride[TSH_MAX_DIMS];
     TSH_TRY(infer_shape("reshape", t, ndim, in, shape));
-    if (tsh_view_strides(t, ndim, shape, stride))
-        return tsh_tensor_view(t, ndim, shape, stride, t->offset, out);
+    if (tsh_view_strides(t, ndim, shape, stride)) {
+        TSH_TRY(tsh_tensor_view(t, ndim, shape, stride, t->offset, out));
+        return tsh_grad_view(TSH_VIEW_RESHAPE, t, out, NULL);
+    }
     tsh_tensor *c;
-    TSH_TRY(tsh_clone(t, &c));
+    bool was = tsh_grad_pause(); /* one node for the whole reshape */
+    tsh_status st = tsh_clone(t, &c);
+    tsh_set_grad_enabled(was);
+    if (st != TSH_OK) return st;
     tsh_contiguous_strides(ndim, shape, stride);
-    tsh_status st = tsh_tensor_view(c, ndim, shape, stride, 0, out);
+    st = tsh_tensor_view(c, ndim, shape, stride, 0, out);
     tsh_tensor_release(c);
-    return st;
+    return st == TSH_OK ? tsh_grad_view(TSH_VIEW_COPY, t, out, NULL) : st;
 }
 
 tsh_status tsh_flatten(tsh_tensor *t, int start, int end, tsh_tensor **out)
@@ -124,7 +132,11 @@ tsh_status tsh_flatten(tsh_tensor *t, int start, int end, tsh_tensor **out)
 
 tsh_status tsh_transpose(tsh_tensor *t, int d0, int d1, tsh_tensor **out)
 {
-    if (t->ndim == 0) return tsh_tensor_view(t, 0, NULL, NULL, t->offset, out);
+    int64_t p[2] = {d0, d1};
+    if (t->ndim == 0) {
+        TSH_TRY(tsh_tensor_view(t, 0, NULL, NULL, t->offset, out));
+        return tsh_grad_view(TSH_VIEW_TRANSPOSE, t, out, p);
+    }
     TSH_TRY(check_dim("transpose", d0, t->ndim));
     TSH_TRY(check_dim("transpose", d1, t->ndim));
     int64_t shape[TSH_MAX_DIMS], stride[TSH_MAX_DIMS];
@@ -132,14 +144,17 @@ tsh_status tsh_transpose(tsh_tensor *t, int d0, int d1, tsh_tensor **out)
     memcpy(stride, t->stride, sizeof stride);
     shape[d0] = t->shape[d1], shape[d1] = t->shape[d0];
     stride[d0] = t->stride[d1], stride[d1] = t->stride[d0];
-    return tsh_tensor_view(t, t->ndim, shape, stride, t->offset, out);
+    TSH_TRY(tsh_tensor_view(t, t->ndim, shape, stride, t->offset, out));
+    return tsh_grad_view(TSH_VIEW_TRANSPOSE, t, out, p);
 }
 
 tsh_status tsh_permute(tsh_tensor *t, const int *dims, tsh_tensor **out)
 {
     int64_t shape[TSH_MAX_DIMS], stride[TSH_MAX_DIMS];
     bool seen[TSH_MAX_DIMS] = {false};
+    int64_t p[TSH_MAX_DIMS];
     for (int d = 0; d < t->ndim; d++) {
+        p[d] = dims[d];
         TSH_TRY(check_dim("permute", dims[d], t->ndim));
         if (seen[dims[d]])
             return tsh_fail(TSH_ERR_ARG, "permute: dim %d appears twice", dims[d] + 1);
@@ -147,7 +162,8 @@ tsh_status tsh_permute(tsh_tensor *t, const int *dims, tsh_tensor **out)
         shape[d] = t->shape[dims[d]];
         stride[d] = t->stride[dims[d]];
     }
-    return tsh_tensor_view(t, t->ndim, shape, stride, t->offset, out);
+    TSH_TRY(tsh_tensor_view(t, t->ndim, shape, stride, t->offset, out));
+    return tsh_grad_view(TSH_VIEW_PERMUTE, t, out, p);
 }
 
 tsh_status tsh_slice(tsh_tensor *t, int dim, int64_t start, int64_t end, int64_t step,
@@ -165,7 +181,8 @@ tsh_status tsh_slice(tsh_tensor *t, int dim, int64_t start, int64_t end, int64_t
     shape[dim] = (end - start + step - 1) / step;
     stride[dim] = t->stride[dim] * step;
     int64_t off = t->offset + (shape[dim] ? start * t->stride[dim] : 0);
-    return tsh_tensor_view(t, t->ndim, shape, stride, off, out);
+    TSH_TRY(tsh_tensor_view(t, t->ndim, shape, stride, off, out));
+    return tsh_grad_view(TSH_VIEW_SLICE, t, out, (int64_t[]){dim, start, end, step});
 }
 
 tsh_status tsh_narrow(tsh_tensor *t, int dim, int64_t start, int64_t len, tsh_tensor **out)
@@ -193,7 +210,8 @@ tsh_status tsh_select(tsh_tensor *t, int dim, int64_t index, tsh_tensor **out)
         shape[nd] = t->shape[d];
         stride[nd++] = t->stride[d];
     }
-    return tsh_tensor_view(t, nd, shape, stride, t->offset + index * t->stride[dim], out);
+    TSH_TRY(tsh_tensor_view(t, nd, shape, stride, t->offset + index * t->stride[dim], out));
+    return tsh_grad_view(TSH_VIEW_SELECT, t, out, (int64_t[]){dim, index});
 }
 
 tsh_status tsh_expand_shape(tsh_tensor *t, int ndim, const int64_t *in, tsh_tensor **out)
@@ -214,7 +232,8 @@ tsh_status tsh_expand_shape(tsh_tensor *t, int ndim, const int64_t *in, tsh_tens
             shape[d] = in[d];
         }
     }
-    return tsh_expand(t, ndim, shape, out);
+    TSH_TRY(tsh_expand(t, ndim, shape, out));
+    return tsh_grad_view(TSH_VIEW_EXPAND, t, out, NULL);
 }
 
 tsh_status tsh_squeeze(tsh_tensor *t, int dim, tsh_tensor **out)
@@ -228,7 +247,8 @@ tsh_status tsh_squeeze(tsh_tensor *t, int dim, tsh_tensor **out)
         shape[nd] = t->shape[d];
         stride[nd++] = t->stride[d];
     }
-    return tsh_tensor_view(t, nd, shape, stride, t->offset, out);
+    TSH_TRY(tsh_tensor_view(t, nd, shape, stride, t->offset, out));
+    return tsh_grad_view(TSH_VIEW_SQUEEZE, t, out, (int64_t[]){dim});
 }
 
 tsh_status tsh_unsqueeze(tsh_tensor *t, int dim, tsh_tensor **out)
@@ -250,7 +270,8 @@ tsh_status tsh_unsqueeze(tsh_tensor *t, int dim, tsh_tensor **out)
             stride[nd++] = t->stride[d];
         }
     }
-    return tsh_tensor_view(t, nd, shape, stride, t->offset, out);
+    TSH_TRY(tsh_tensor_view(t, nd, shape, stride, t->offset, out));
+    return tsh_grad_view(TSH_VIEW_UNSQUEEZE, t, out, NULL);
 }
 
 tsh_status tsh_unfold(tsh_tensor *t, int dim, int64_t size, int64_t step, tsh_tensor **out)
@@ -272,5 +293,6 @@ tsh_status tsh_unfold(tsh_tensor *t, int dim, int64_t size, int64_t step, tsh_te
     stride[dim] = dstride * step;
     shape[nd] = size;
     stride[nd] = dstride;
-    return tsh_tensor_view(t, nd + 1, shape, stride, t->offset, out);
+    TSH_TRY(tsh_tensor_view(t, nd + 1, shape, stride, t->offset, out));
+    return tsh_grad_view(TSH_VIEW_UNFOLD, t, out, (int64_t[]){t->ndim ? dim : 0, size, step});
 }
