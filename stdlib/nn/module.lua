@@ -315,6 +315,32 @@ local function named_members(self, list, prefix, recurse)
   return out
 end
 
+-- The same without names, for parameters() and buffers(), which a training
+-- loop calls every step (through zero_grad): no strings are built.
+local function walk_members(m, list, recurse, out, seen)
+  if seen[m] then return end
+  seen[m] = true
+  local attrs = rawget(m, "_attrs")
+  local names = rawget(m, list)
+  for i = 1, #names do
+    local v = attrs[names[i]]
+    if v ~= nil and not seen[v] then
+      seen[v] = true
+      out[#out + 1] = v
+    end
+  end
+  if recurse then
+    local mods = rawget(m, "_modules")
+    for i = 1, #mods do walk_members(attrs[mods[i]], list, true, out, seen) end
+  end
+end
+
+local function members(self, list, recurse)
+  local out = {}
+  walk_members(self, list, recurse, out, {})
+  return out
+end
+
 -- A Lua iterator over {name, value} pairs: `for name, p in m:named_parameters() do`.
 local function iter_pairs(list)
   local i = 0
@@ -341,8 +367,8 @@ end
 
 function Module:parameters(opts)
   check_self(self, "parameters")
-  local recurse = traversal_opts("parameters", opts)
-  return seconds(named_members(self, "_params", "", recurse))
+  if opts == nil then return members(self, "_params", true) end
+  return members(self, "_params", (traversal_opts("parameters", opts)))
 end
 
 function Module:named_parameters(opts)
@@ -353,8 +379,7 @@ end
 
 function Module:buffers(opts)
   check_self(self, "buffers")
-  local recurse = traversal_opts("buffers", opts)
-  return seconds(named_members(self, "_buffers", "", recurse))
+  return members(self, "_buffers", (traversal_opts("buffers", opts)))
 end
 
 function Module:named_buffers(opts)

@@ -203,6 +203,17 @@ T.test("nn.init", function()
   E(function() nn.init.calculate_gain("leaky_relu", "x") end, "negative_slope must be a number")
 end)
 
+T.test("errors of nn.functional reach the caller through the layers", function()
+  local emb = nn.Embedding(3, 2)
+  E(function() emb(tensor{1.5}) end, "embedding: indices must be int64 or int32, got float32")
+  E(function() emb(tensor{4}) end, "embedding: index 4 is out of range for 3 embeddings (indices are 1-based: 1..3)")
+  local ce = nn.CrossEntropyLoss()
+  E(function() ce(tensor.randn(2, 3), tensor{0, 1}) end,
+    "cross_entropy: target 0 is out of bounds for 3 classes (class indices are 1-based: 1..3)")
+  E(function() nn.NLLLoss()(tensor.randn(2, 3), tensor{1, 4}) end, "target 4 is out of bounds for 3 classes")
+  E(function() nn.MSELoss()(tensor.randn(2, 3), tensor.randn(4)) end, "mse_loss")
+end)
+
 T.test("errors point at the caller's line", function()
   local line = debug.getinfo(1, "l").currentline + 1
   local ok, err = pcall(function() return nn.Linear(-1, 2) end)
