@@ -2,7 +2,7 @@
 # missing Debian packages (scripts/deps.sh); the build itself lives in
 # CMakeLists.txt, and docs/build.md explains the options.
 #
-#   make run     install, build, run the demo (scripts/demo.lua)
+#   make run     install, build, train LeNet-5 on Fashion-MNIST (scripts/train_fmnist.lua)
 #   make test    install, build, run the whole test suite (ctest)
 #   make asan    the test suite under AddressSanitizer + UBSan (build-asan/)
 #   make bench   tensh against PyTorch (bench/run.sh)
@@ -38,7 +38,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/tensh scripts/demo.lua
+	$(BUILD)/tensh scripts/train_fmnist.lua $(ARGS)
 
 # ctest's summary is the last thing printed.
 test: build
