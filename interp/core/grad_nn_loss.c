@@ -59,7 +59,9 @@ tsh_status tsh_nn_class_loss_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **g
     if (st == TSH_OK && n->next[0]) {
         st = tsh_tensor_empty(3, x3->shape, x3->dtype, x3->storage->device, &gin);
         if (st == TSH_OK && tsh_numel(gin) > 0) {
-            tsh_kargs k = {.out = gin, .in = {x3, t, w}, .f = {n->f[0]}, .i = {n->i[0]}};
+            /* nll's backward needs no input values (ops.h) */
+            tsh_tensor *in0 = n->i[2] == TSH_OP_NLL_LOSS_BWD ? NULL : x3;
+            tsh_kargs k = {.out = gin, .in = {in0, t, w}, .f = {n->f[0]}, .i = {n->i[0]}};
             st = tsh_dispatch((tsh_op)n->i[2], &k);
         }
         if (st == TSH_OK) st = tsh_binary(TSH_OP_MUL, gin, scale, NULL, gin, NULL);

@@ -1,9 +1,11 @@
-/* cpu/nn_conv.c: fast 2-d convolution and its two backwards. float32 goes
- * to oneDNN where it is built in and takes the case (nn_dnnl.c: several
- * times faster on LeNet's shapes, see docs/nn_functional.md); float64, and
- * whatever oneDNN declines, use im2col + GEMM through OpenBLAS, one image per
- * thread. Backward-weight sums per-thread partials in a fixed order, so
- * results do not depend on scheduling. Not here: shape checks (front end). */
+/* cpu/nn_conv.c: fast 2-d convolution and its two backwards. float32 takes
+ * the direct kernel where it applies (nn_direct.c: stride-1 first layers on
+ * AVX-512), else oneDNN where it is built in and takes the case (nn_dnnl.c:
+ * several times faster than GEMM on LeNet's shapes, see
+ * docs/nn_functional.md); float64, and whatever those decline, use im2col +
+ * GEMM through OpenBLAS, one image per thread. Backward-weight sums
+ * per-thread partials in a fixed order, so results do not depend on
+ * scheduling. Not here: shape checks (front end). */
 #include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
@@ -286,7 +288,8 @@ static tsh_status conv_im2col(tsh_op op, const tsh_kargs *a)
 static tsh_status cpu_conv(tsh_op op, const tsh_kargs *a)
 {
     if (a->out->dtype == TSH_F32) {
-        tsh_status st = tsh_dnnl_conv(op, a);
+        tsh_status st = tsh_direct_conv(op, a);
+        if (st == TSH_ERR_NOTIMPL) st = tsh_dnnl_conv(op, a);
         if (st != TSH_ERR_NOTIMPL) return st;
     }
     return conv_im2col(op, a);

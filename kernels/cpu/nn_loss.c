@@ -85,26 +85,27 @@ static double weight_at(const tsh_tensor *w, int64_t c)
 static void loss_range(void *vc, int64_t begin, int64_t end)
 {
     const loss_ctx *c = vc;
-    const tsh_tensor *xt = c->a->in[0], *tt = c->a->in[1];
+    /* (nll's backward reads no input values: in0 may be NULL there) */
+    const tsh_tensor *xt = c->a->in[0], *tt = c->a->in[1], *shape = c->bwd ? c->a->out : xt;
     int64_t C = c->C, K = c->K;
-    size_t es = tsh_dtype_size(xt->dtype);
+    size_t es = tsh_dtype_size(shape->dtype);
     for (int64_t s = begin; s < end; s++) {
         int64_t n = s / K, k = s % K, row = (n * C * K + k) * (int64_t)es;
-        const char *xp = tsh_data(xt) + row, *qp = c->index ? NULL : tsh_data(tt) + row;
+        const char *xp = xt ? tsh_data(xt) + row : NULL, *qp = c->index ? NULL : tsh_data(tt) + row;
         int64_t t = c->index ? ((const int64_t *)tsh_data(tt))[s] : 0;
         char *gp = c->bwd ? tsh_data(c->a->out) + row : NULL;
         char *lp = c->bwd ? NULL : tsh_data(c->a->out) + s * (int64_t)es;
         char *wp = !c->bwd && c->a->out2 ? tsh_data(c->a->out2) + s * (int64_t)es : NULL;
-        if (xt->dtype == TSH_F32) SAMPLE(float);
+        if (shape->dtype == TSH_F32) SAMPLE(float);
         else SAMPLE(double);
     }
 }
 
 static tsh_status cpu_class_loss(tsh_op op, const tsh_kargs *a)
 {
-    const tsh_tensor *x = a->in[0];
-    loss_ctx c = {a, op == TSH_OP_CROSS_ENTROPY || op == TSH_OP_CROSS_ENTROPY_BWD,
-                  op == TSH_OP_CROSS_ENTROPY_BWD || op == TSH_OP_NLL_LOSS_BWD, a->in[1]->dtype == TSH_I64,
+    bool bwd = op == TSH_OP_CROSS_ENTROPY_BWD || op == TSH_OP_NLL_LOSS_BWD;
+    const tsh_tensor *x = bwd ? a->out : a->in[0];
+    loss_ctx c = {a, op == TSH_OP_CROSS_ENTROPY || op == TSH_OP_CROSS_ENTROPY_BWD, bwd, a->in[1]->dtype == TSH_I64,
                   x->shape[1], x->shape[2], a->f[0], 0};
     for (int64_t j = 0; j < c.C; j++) c.wsum += weight_at(a->in[2], j);
     int64_t samples = x->shape[0] * x->shape[2], grain = TSH_GRAIN / (4 * c.C > 0 ? 4 * c.C : 1);

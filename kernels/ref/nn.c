@@ -302,10 +302,10 @@ typedef struct {
 /* logp = log_softmax(x[n, :, k]) for cross entropy, x itself for nll. */
 static void load_sample(const tsh_kargs *a, bool softmax, int64_t n, int64_t k, sample *s)
 {
-    const tsh_tensor *x = a->in[0];
+    const tsh_tensor *x = a->in[0]; /* NULL for nll's backward, which needs no values */
     double m = -INFINITY, sum = 0;
     for (int64_t c = 0; c < s->C; c++) {
-        s->logp[c] = get3(x, n, c, k);
+        s->logp[c] = x ? get3(x, n, c, k) : 0;
         s->w[c] = a->in[2] ? tsh_ref_get(a->in[2], c) : 1.0;
         if (s->logp[c] > m) m = s->logp[c];
     }
@@ -342,9 +342,9 @@ static bool target_of(const tsh_kargs *a, int64_t n, int64_t k, const sample *s,
  * (nll): -coef_j. */
 static tsh_status ref_class_loss(tsh_op op, const tsh_kargs *a)
 {
-    const tsh_tensor *x = a->in[0], *t = a->in[1];
     bool softmax = op == TSH_OP_CROSS_ENTROPY || op == TSH_OP_CROSS_ENTROPY_BWD;
     bool bwd = op == TSH_OP_CROSS_ENTROPY_BWD || op == TSH_OP_NLL_LOSS_BWD;
+    const tsh_tensor *x = bwd ? a->out : a->in[0], *t = a->in[1]; /* x: for the shape */
     bool index = t->dtype == TSH_I64;
     int64_t N = x->shape[0], C = x->shape[1], K = x->shape[2];
     double *buf = malloc(sizeof(double) * (size_t)(3 * C + 1));

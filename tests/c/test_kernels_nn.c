@@ -1,12 +1,12 @@
 /* test_kernels_nn.c: the fast nn kernels (conv2d and its backwards through
- * oneDNN and through im2col + GEMM, the poolings, the fused class losses)
- * against the reference ones, through the front end and autograd: each case
- * runs forward and backward once on the reference kernels and once on the
- * fast ones, and compares outputs and every input gradient. Random shapes,
- * strides, padding, dilation, groups, ceil_mode, every input layout, empty
- * batches, NaN in max pooling, every float dtype; the compositions (linear,
- * norms, embedding, dropout, regression losses) the same way; a few known
- * values. */
+ * the direct kernel, oneDNN and im2col + GEMM; the poolings; the fused class
+ * losses) against the reference ones, through the front end and autograd:
+ * each case runs forward and backward once on the reference kernels and
+ * once on the fast ones, and compares outputs and every input gradient.
+ * Random shapes, strides, padding, dilation, groups, ceil_mode, every input
+ * layout, empty batches, NaN in max pooling, every float dtype; the
+ * compositions (linear, norms, embedding, dropout, regression losses) the
+ * same way; a few known values. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +127,10 @@ static void test_conv_random(const char *path)
             in[d] = (span > 1 ? span : 1) + kc_randint(0, 7);
         }
         c.o.groups = groups;
+        if (iter % 5 == 0) { /* the direct kernel's cases: stride 1, rows 12..32 wide */
+            c.o.stride[0] = c.o.stride[1] = c.o.dilation[0] = c.o.dilation[1] = 1;
+            in[1] = k[1] - 2 * c.o.padding[1] - 1 + kc_randint(12, 32);
+        }
         bool batched = iter % 7 != 3, bias = kc_uniform() < 0.7;
         int64_t xs[4] = {N, groups * cin_g, in[0], in[1]}, ws[4] = {groups * cout_g, cin_g, k[0], k[1]};
         int64_t bs[1] = {groups * cout_g};
@@ -477,23 +481,30 @@ int main(void)
     tsh_backends_init();
     kc_seed(7);
     test_known_values();
+    /* the three paths a float32 convolution can take: direct (where it
+     * applies) else oneDNN, oneDNN alone, im2col + GEMM alone */
     setenv("TENSH_DNNL", "1", 1);
-    int64_t before = tsh_dnnl_conv_calls();
-    test_conv_random("onednn");
-    int64_t mid = tsh_dnnl_conv_calls();
-    test_conv_shapes("onednn");
-    /* LeNet's shapes must run on oneDNN when it is built in (forward and
-     * both backwards of 3 cases, but for the first layer's backward-data,
-     * which im2col does faster with one input channel) */
-    if (before >= 0) {
-        KC_CHECK(tsh_dnnl_conv_calls() - mid == 8, "oneDNN ran %lld of LeNet's conv ops",
-                 (long long)(tsh_dnnl_conv_calls() - mid));
-        printf("oneDNN ran %lld convolution ops of the random cases\n", (long long)(mid - before));
+    int64_t d0 = tsh_direct_conv_calls(), n0 = tsh_dnnl_conv_calls();
+    test_conv_shapes("direct+onednn");
+    int64_t d1 = tsh_direct_conv_calls(), n1 = tsh_dnnl_conv_calls();
+    test_conv_random("direct+onednn");
+    /* LeNet's shapes (forward and both backwards of 3 cases) must run on the
+     * fast paths: the first layer's forward and weight gradient direct on
+     * AVX-512 machines, its backward-data (one input channel) on im2col */
+    if (n0 >= 0) {
+        int64_t direct = d0 >= 0 ? d1 - d0 : 0;
+        KC_CHECK(direct + n1 - n0 == 8, "the fast paths ran %lld of LeNet's conv ops", (long long)(direct + n1 - n0));
+        printf("direct conv ran %lld ops, oneDNN %lld ops of the random cases\n",
+               (long long)(d0 >= 0 ? tsh_direct_conv_calls() - d1 : 0), (long long)(tsh_dnnl_conv_calls() - n1));
     }
+    setenv("TENSH_CONV_DIRECT", "0", 1);
+    test_conv_shapes("onednn");
+    test_conv_random("onednn");
     setenv("TENSH_DNNL", "0", 1);
     test_conv_random("im2col");
     test_conv_shapes("im2col");
     setenv("TENSH_DNNL", "1", 1);
+    setenv("TENSH_CONV_DIRECT", "1", 1);
     test_pool_random();
     test_loss_random();
     test_compositions();
