@@ -62,7 +62,7 @@ end
 
 function CrossEntropyLoss:forward(input, target, extra)
   check_pair("CrossEntropyLoss", input, target, extra)
-  return F.cross_entropy(input, target, {weight = self.weight, ignore_index = self.ignore_index,
+  return U.call(F.cross_entropy, input, target, {weight = self.weight, ignore_index = self.ignore_index,
                                          reduction = self.reduction, label_smoothing = self.label_smoothing})
 end
 
@@ -81,7 +81,7 @@ end
 
 function NLLLoss:forward(input, target, extra)
   check_pair("NLLLoss", input, target, extra)
-  return F.nll_loss(input, target, {weight = self.weight, ignore_index = self.ignore_index, reduction = self.reduction})
+  return U.call(F.nll_loss, input, target, {weight = self.weight, ignore_index = self.ignore_index, reduction = self.reduction})
 end
 
 -- ------------------------------------------------------- MSELoss, L1Loss
@@ -120,7 +120,7 @@ end
 function BCEWithLogitsLoss:forward(input, target, extra)
   check_pair("BCEWithLogitsLoss", input, target, extra)
   same_shape("BCEWithLogitsLoss", input, target)
-  return F.binary_cross_entropy_with_logits(input, target, {weight = self.weight, pos_weight = self.pos_weight,
+  return U.call(F.binary_cross_entropy_with_logits, input, target, {weight = self.weight, pos_weight = self.pos_weight,
                                                             reduction = self.reduction})
 end
 

@@ -22,6 +22,20 @@ end
 
 function U.fail(fmt, ...) U.raise(string.format(fmt, ...)) end
 
+-- Calls f(...) (a C function of nn.functional) and re-raises its error at
+-- the user's line instead of the nn file that made the call.
+local function rethrow(ok, ...)
+  if ok then return ... end
+  local msg = ...
+  if type(msg) == "string" then
+    local src = msg:match("^(.-):%d+: ")
+    if src and (nn_dir ~= "\0" and src:sub(1, #nn_dir) == nn_dir) then msg = msg:gsub("^.-:%d+: ", "", 1) end
+    U.raise(msg)
+  end
+  error(msg, 0)
+end
+function U.call(f, ...) return rethrow(pcall(f, ...)) end
+
 -- What a value is, for messages: a tensor's dtype and shape, a module's
 -- class name, else Lua's type.
 function U.describe(v)
