@@ -85,26 +85,25 @@ static tsh_status plan_reduce(const char *name, tsh_tensor *t, uint32_t dims, bo
     return st;
 }
 
-/* Runs a reduction: plan, allocate out (and int64 indices when out2 is
- * asked for), dispatch, then cast the result to `final` if it differs. */
-static tsh_status run_reduce(tsh_op op, tsh_tensor *t, uint32_t dims, bool keepdim, tsh_dtype in_dt,
-                             tsh_dtype out_dt, tsh_dtype final, const tsh_kargs *extra,
-                             tsh_tensor **out, tsh_tensor **out2)
+/* The shared end of run_reduce and run_dimwise: allocate out (and int64
+ * indices when out2 is asked for) with the given shape, dispatch on the
+ * planned input, then cast the result to `final` if it differs. Takes over
+ * p->x. */
+static tsh_status run_plan(tsh_op op, plan *p, int ndim, const int64_t *shape, tsh_device dev,
+                           tsh_dtype out_dt, tsh_dtype final, const tsh_kargs *extra,
+                           tsh_tensor **out, tsh_tensor **out2)
 {
-    const char *name = tsh_op_infos[op].name;
-    plan p;
-    TSH_TRY(plan_reduce(name, t, dims, keepdim, in_dt, &p));
     tsh_tensor *o = NULL, *o2 = NULL;
-    tsh_device dev = t->storage->device;
-    tsh_status st = tsh_tensor_empty(p.ondim, p.oshape, out_dt, dev, &o);
-    if (st == TSH_OK && out2) st = tsh_tensor_empty(p.ondim, p.oshape, TSH_I64, dev, &o2);
+    tsh_status st = tsh_tensor_empty(ndim, shape, out_dt, dev, &o);
+    if (st == TSH_OK && out2) st = tsh_tensor_empty(ndim, shape, TSH_I64, dev, &o2);
     if (st == TSH_OK && tsh_numel(o) > 0) {
         tsh_kargs a = extra ? *extra : (tsh_kargs){0};
-        a.out = o, a.out2 = o2, a.in[0] = p.x;
-        a.i[0] = p.outer, a.i[1] = p.red, a.i[2] = p.inner;
+        a.out = o, a.out2 = o2, a.in[0] = p->x;
+        a.i[0] = p->outer, a.i[1] = p->red, a.i[2] = p->inner;
         st = tsh_dispatch(op, &a);
     }
-    tsh_tensor_release(p.x);
+    tsh_tensor_release(p->x);
+    p->x = NULL;
     if (st == TSH_OK && final != out_dt) {
         tsh_tensor *c;
         st = tsh_to_dtype(o, final, &c);
@@ -119,6 +118,18 @@ static tsh_status run_reduce(tsh_op op, tsh_tensor *t, uint32_t dims, bool keepd
     *out = o;
     if (out2) *out2 = o2;
     return TSH_OK;
+}
+
+/* Runs a reduction: plan, allocate out (and int64 indices when out2 is
+ * asked for), dispatch, then cast the result to `final` if it differs. */
+static tsh_status run_reduce(tsh_op op, tsh_tensor *t, uint32_t dims, bool keepdim, tsh_dtype in_dt,
+                             tsh_dtype out_dt, tsh_dtype final, const tsh_kargs *extra,
+                             tsh_tensor **out, tsh_tensor **out2)
+{
+    const char *name = tsh_op_infos[op].name;
+    plan p;
+    TSH_TRY(plan_reduce(name, t, dims, keepdim, in_dt, &p));
+    return run_plan(op, &p, p.ondim, p.oshape, t->storage->device, out_dt, final, extra, out, out2);
 }
 
 /* sum, prod, cumsum, cumprod: integers accumulate into int64 unless a
@@ -346,31 +357,7 @@ static tsh_status run_dimwise(tsh_op op, tsh_tensor *t, int dim, tsh_dtype in_dt
     int64_t shape[TSH_MAX_DIMS];
     memcpy(shape, t->shape, sizeof shape);
     if (k >= 0 && t->ndim) shape[dim] = k;
-    tsh_tensor *o = NULL, *o2 = NULL;
-    tsh_device dev = t->storage->device;
-    tsh_status st = tsh_tensor_empty(t->ndim, shape, out_dt, dev, &o);
-    if (st == TSH_OK && out2) st = tsh_tensor_empty(t->ndim, shape, TSH_I64, dev, &o2);
-    if (st == TSH_OK && tsh_numel(o) > 0) {
-        tsh_kargs a = extra ? *extra : (tsh_kargs){0};
-        a.out = o, a.out2 = o2, a.in[0] = p.x;
-        a.i[0] = p.outer, a.i[1] = p.red, a.i[2] = p.inner;
-        st = tsh_dispatch(op, &a);
-    }
-    tsh_tensor_release(p.x);
-    if (st == TSH_OK && final != out_dt) {
-        tsh_tensor *c;
-        st = tsh_to_dtype(o, final, &c);
-        tsh_tensor_release(o);
-        o = st == TSH_OK ? c : NULL;
-    }
-    if (st != TSH_OK) {
-        tsh_tensor_release(o);
-        tsh_tensor_release(o2);
-        return st;
-    }
-    *out = o;
-    if (out2) *out2 = o2;
-    return TSH_OK;
+    return run_plan(op, &p, t->ndim, shape, t->storage->device, out_dt, final, extra, out, out2);
 }
 
 tsh_status tsh_cumsum(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
