@@ -92,6 +92,32 @@ static tsh_status check_channel_param(const char *what, const tsh_tensor *x, con
     return TSH_OK;
 }
 
+/* The shared end of batch_norm and layer_norm: record the node (f[0] and
+ * i[0] are its parameters; saved = input, weight, mean, invstd, each in
+ * the compute dtype) when autograd needs it, release the caller's
+ * references to `saved`, and hand y over or release it on failure. */
+static tsh_status norm_finish(tsh_status st, bool ag, const char *name, tsh_backward_fn rule,
+                              tsh_tensor **ins, double f0, int64_t i0, tsh_tensor **saved,
+                              tsh_tensor *y, tsh_tensor **out)
+{
+    if (st == TSH_OK && ag) {
+        tsh_node *n = NULL;
+        st = tsh_node_new(name, rule, 3, ins, &n);
+        if (st == TSH_OK) {
+            n->f[0] = f0;
+            n->i[0] = i0;
+            st = nn_record(n, y, 4, saved);
+        }
+    }
+    for (int k = 0; k < 4; k++) tsh_tensor_release(saved[k]);
+    if (st != TSH_OK) {
+        tsh_tensor_release(y);
+        return st;
+    }
+    *out = y;
+    return TSH_OK;
+}
+
 tsh_status tsh_batch_norm(tsh_tensor *x, tsh_tensor *rmean, tsh_tensor *rvar, tsh_tensor *w, tsh_tensor *b,
                           bool training, double momentum, double eps, tsh_tensor **out)
 {
@@ -154,25 +180,9 @@ tsh_status tsh_batch_norm(tsh_tensor *x, tsh_tensor *rmean, tsh_tensor *rvar, ts
     tsh_tensor_release(var);
     tsh_tensor_release(bv);
     tsh_set_grad_enabled(was);
-    if (st == TSH_OK && ag) {
-        tsh_node *n = NULL;
-        st = tsh_node_new("NativeBatchNormBackward0", tsh_nn_batch_norm_backward, 3, ins, &n);
-        if (st == TSH_OK) {
-            n->f[0] = training;
-            tsh_tensor *saved[4] = {xc, wv, mean, invstd};
-            st = nn_record(n, y, 4, saved);
-        }
-    }
-    tsh_tensor_release(xc);
-    tsh_tensor_release(wv);
-    tsh_tensor_release(mean);
-    tsh_tensor_release(invstd);
-    if (st != TSH_OK) {
-        tsh_tensor_release(y);
-        return st;
-    }
-    *out = y;
-    return TSH_OK;
+    tsh_tensor *saved[4] = {xc, wv, mean, invstd};
+    return norm_finish(st, ag, "NativeBatchNormBackward0", tsh_nn_batch_norm_backward, ins, training, 0,
+                       saved, y, out);
 }
 
 tsh_status tsh_layer_norm(tsh_tensor *x, int nd, const int64_t *shape, tsh_tensor *w, tsh_tensor *b, double eps,
@@ -213,25 +223,9 @@ tsh_status tsh_layer_norm(tsh_tensor *x, int nd, const int64_t *shape, tsh_tenso
     tsh_tensor_release(var);
     tsh_tensor_release(bc);
     tsh_set_grad_enabled(was);
-    if (st == TSH_OK && ag) {
-        tsh_node *n = NULL;
-        st = tsh_node_new("NativeLayerNormBackward0", tsh_nn_layer_norm_backward, 3, ins, &n);
-        if (st == TSH_OK) {
-            n->i[0] = nd;
-            tsh_tensor *saved[4] = {xc, wc, mean, invstd};
-            st = nn_record(n, y, 4, saved);
-        }
-    }
-    tsh_tensor_release(xc);
-    tsh_tensor_release(wc);
-    tsh_tensor_release(mean);
-    tsh_tensor_release(invstd);
-    if (st != TSH_OK) {
-        tsh_tensor_release(y);
-        return st;
-    }
-    *out = y;
-    return TSH_OK;
+    tsh_tensor *saved[4] = {xc, wc, mean, invstd};
+    return norm_finish(st, ag, "NativeLayerNormBackward0", tsh_nn_layer_norm_backward, ins, 0, nd,
+                       saved, y, out);
 }
 
 /* The indices as a contiguous 1-d int64 tensor, each in 1..num. */
