@@ -50,6 +50,19 @@ static bool opt_alpha(lua_State *L, int idx, tsh_scalar *v)
     return set;
 }
 
+/* Returns the result of an op: the tensor itself (self) for the in-place
+ * form, whose result is a new reference to it, else the new tensor. */
+static int push_result(lua_State *L, tsh_tensor *res, bool inplace)
+{
+    if (inplace) {
+        tsh_tensor_release(res);
+        lua_settop(L, 1);
+        return 1;
+    }
+    tshL_push(L, res);
+    return 1;
+}
+
 /* a OP b for binary and comparison ops; `inplace` writes into a (arg 1). */
 static int binary(lua_State *L, tsh_op op, bool inplace)
 {
@@ -75,13 +88,7 @@ static int binary(lua_State *L, tsh_op op, bool inplace)
     tsh_tensor *res;
     if (mode) TSHL_TRY(L, tsh_div_mode(a, b, mode, inplace ? a : NULL, &res));
     else TSHL_TRY(L, tsh_binary(op, a, b, has_alpha ? &alpha : NULL, inplace ? a : NULL, &res));
-    if (inplace) {
-        tsh_tensor_release(res);
-        lua_settop(L, 1);
-        return 1;
-    }
-    tshL_push(L, res);
-    return 1;
+    return push_result(L, res, inplace);
 }
 
 static const char *const round_opts[] = {"decimals", NULL};
@@ -109,13 +116,7 @@ static int unary(lua_State *L, tsh_op op, bool inplace)
     }
     tsh_tensor *res;
     TSHL_TRY(L, tsh_unary(op, a, param, inplace ? a : NULL, &res));
-    if (inplace) {
-        tsh_tensor_release(res);
-        lua_settop(L, 1);
-        return 1;
-    }
-    tshL_push(L, res);
-    return 1;
+    return push_result(L, res, inplace);
 }
 
 /* A clamp bound at idx: nil (none), a number or a tensor. */
@@ -161,13 +162,7 @@ static int clamp(lua_State *L, int which, bool inplace)
     }
     tsh_tensor *res;
     TSHL_TRY(L, tsh_clamp(a, lo, hi, inplace ? a : NULL, &res));
-    if (inplace) {
-        tsh_tensor_release(res);
-        lua_settop(L, 1);
-        return 1;
-    }
-    tshL_push(L, res);
-    return 1;
+    return push_result(L, res, inplace);
 }
 
 /* One C function per op and form (tshL_Reg holds plain functions). */
