@@ -27,6 +27,7 @@ const tsh_op_info tsh_op_infos[] = {
     [TSH_OP_MAXIMUM] = {"maximum", B, false},
     [TSH_OP_MINIMUM] = {"minimum", B, false},
     [TSH_OP_ATAN2] = {"atan2", B, true},
+    [TSH_OP_RELU_BACKWARD] = {"relu_backward", B, false},
     [TSH_OP_EQ] = {"eq", C, false},
     [TSH_OP_NE] = {"ne", C, false},
     [TSH_OP_LT] = {"lt", C, false},

@@ -30,6 +30,7 @@ typedef enum tsh_op {
     TSH_OP_MAXIMUM,
     TSH_OP_MINIMUM,
     TSH_OP_ATAN2,
+    TSH_OP_RELU_BACKWARD, /* in1 <= 0 ? 0 : in0 (grad, relu's output): torch's threshold_backward */
     /* comparisons and logic: inputs in one dtype, out bool */
     TSH_OP_EQ,
     TSH_OP_NE,

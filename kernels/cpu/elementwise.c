@@ -119,6 +119,7 @@ static inline double remainder_f64(double a, double b)
         case TSH_OP_MAXIMUM: BIN_LOOP(T, MAX_EXPR(T)); break;                        \
         case TSH_OP_MINIMUM: BIN_LOOP(T, MIN_EXPR(T)); break;                        \
         case TSH_OP_ATAN2: BIN_LOOP(T, atan2(a, b)); break;                        \
+        case TSH_OP_RELU_BACKWARD: BIN_LOOP(T, b <= 0 ? 0 : a); break;             \
         default: break;                                                            \
         }                                                                          \
     } while (0)
@@ -137,6 +138,7 @@ static inline double remainder_f64(double a, double b)
         case TSH_OP_POW: BIN_LOOP(T, tsh_pow_i64(a, b)); break;                    \
         case TSH_OP_MAXIMUM: BIN_LOOP(T, a > b ? a : b); break;                    \
         case TSH_OP_MINIMUM: BIN_LOOP(T, a < b ? a : b); break;                    \
+        case TSH_OP_RELU_BACKWARD: BIN_LOOP(T, b <= 0 ? 0 : a); break;             \
         default: break;                                                            \
         }                                                                          \
     } while (0)
@@ -160,6 +162,7 @@ static void bin_loop(void *vctx, char **p, const int64_t *s, int64_t n)
             break;
         case TSH_OP_MUL: case TSH_OP_MINIMUM: BIN_LOOP(uint8_t, a & b); break;
         case TSH_OP_MAXIMUM: BIN_LOOP(uint8_t, a | b); break;
+        case TSH_OP_RELU_BACKWARD: BIN_LOOP(uint8_t, a & b); break;
         default: break;
         }
         break;

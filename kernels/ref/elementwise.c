@@ -74,6 +74,7 @@ static double binary_f(tsh_op op, double a, double b, double alpha)
     case TSH_OP_MAXIMUM: return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
     case TSH_OP_MINIMUM: return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
     case TSH_OP_ATAN2: return atan2(a, b);
+    case TSH_OP_RELU_BACKWARD: return b <= 0 ? 0 : a;
     default: return NAN;
     }
 }
@@ -90,6 +91,7 @@ static int64_t binary_i(tsh_op op, int64_t a, int64_t b, int64_t alpha, bool *ze
     case TSH_OP_POW: return pow_i(a, b);
     case TSH_OP_MAXIMUM: return a > b ? a : b;
     case TSH_OP_MINIMUM: return a < b ? a : b;
+    case TSH_OP_RELU_BACKWARD: return b <= 0 ? 0 : a;
     default: return 0;
     }
     *zero = true;

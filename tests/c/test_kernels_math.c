@@ -105,6 +105,7 @@ static const binspec binspecs[] = {
     {TSH_OP_MAXIMUM, -10, 10, -10, 10, NULL, NULL},
     {TSH_OP_MINIMUM, -10, 10, -10, 10, NULL, NULL},
     {TSH_OP_ATAN2, -10, 10, -10, 10, NULL, NULL},
+    {TSH_OP_RELU_BACKWARD, -10, 10, -3, 3, NULL, NULL},
     {TSH_OP_EQ, -3, 3, -3, 3, NULL, NULL},
     {TSH_OP_NE, -3, 3, -3, 3, NULL, NULL},
     {TSH_OP_LT, -3, 3, -3, 3, NULL, NULL},
