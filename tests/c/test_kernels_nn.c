@@ -128,7 +128,10 @@ static void test_conv_random(const char *path)
         }
         c.o.groups = groups;
         if (iter % 5 == 0) { /* the direct kernel's cases: stride 1, rows 12..32 wide */
+            static const int64_t widths[] = {3, 5, 7, 2}; /* its specialised kernel widths, and another */
             c.o.stride[0] = c.o.stride[1] = c.o.dilation[0] = c.o.dilation[1] = 1;
+            k[1] = widths[kc_randint(0, 3)];
+            if (kc_uniform() < 0.5) cout_g = kc_randint(4, 13); /* partial channel blocks */
             in[1] = k[1] - 2 * c.o.padding[1] - 1 + kc_randint(12, 32);
         }
         bool batched = iter % 7 != 3, bias = kc_uniform() < 0.7;
@@ -158,11 +161,20 @@ static void test_conv_random(const char *path)
 }
 
 /* LeNet's two convolutions and a 1x1 one (the im2col path's direct case),
- * at their real sizes. */
-static void test_conv_shapes(const char *path)
+ * at their real sizes; then the direct kernel's specialised weight-gradient
+ * widths (3, 5, 7), each with rows of one and of two vectors and with full
+ * and partial channel blocks. {N, C, H = W, O, K, padding} */
+static const int64_t conv_shapes[][6] = {{8, 1, 28, 6, 5, 2}, {8, 6, 14, 16, 5, 0}, {4, 8, 9, 5, 1, 0},
+                                         {3, 3, 16, 6, 3, 1}, {3, 3, 20, 11, 3, 1}, {3, 1, 12, 4, 5, 2},
+                                         {3, 2, 22, 9, 5, 0}, {3, 1, 14, 5, 7, 3}, {3, 1, 24, 10, 7, 3}};
+#define LENET_SHAPES 3
+#define ALL_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
+
+/* Cases [from, to) of conv_shapes. */
+static void test_conv_shapes(const char *path, int from, int to)
 {
-    const int64_t cases[3][6] = {{8, 1, 28, 6, 5, 2}, {8, 6, 14, 16, 5, 0}, {4, 8, 9, 5, 1, 0}};
-    for (int i = 0; i < 3; i++) {
+    const int64_t (*cases)[6] = conv_shapes;
+    for (int i = from; i < to; i++) {
         conv_case c = {0};
         int64_t xs[4] = {cases[i][0], cases[i][1], cases[i][2], cases[i][2]};
         int64_t ws[4] = {cases[i][3], cases[i][1], cases[i][4], cases[i][4]}, bs[1] = {cases[i][3]};
@@ -485,8 +497,9 @@ int main(void)
      * applies) else oneDNN, oneDNN alone, im2col + GEMM alone */
     setenv("TENSH_DNNL", "1", 1);
     int64_t d0 = tsh_direct_conv_calls(), n0 = tsh_dnnl_conv_calls();
-    test_conv_shapes("direct+onednn");
+    test_conv_shapes("direct+onednn", 0, LENET_SHAPES);
     int64_t d1 = tsh_direct_conv_calls(), n1 = tsh_dnnl_conv_calls();
+    test_conv_shapes("direct+onednn", LENET_SHAPES, ALL_SHAPES);
     test_conv_random("direct+onednn");
     /* LeNet's shapes (forward and both backwards of 3 cases) must run on the
      * fast paths: the first layer's forward and weight gradient direct on
@@ -498,11 +511,11 @@ int main(void)
                (long long)(d0 >= 0 ? tsh_direct_conv_calls() - d1 : 0), (long long)(tsh_dnnl_conv_calls() - n1));
     }
     setenv("TENSH_CONV_DIRECT", "0", 1);
-    test_conv_shapes("onednn");
+    test_conv_shapes("onednn", 0, ALL_SHAPES);
     test_conv_random("onednn");
     setenv("TENSH_DNNL", "0", 1);
     test_conv_random("im2col");
-    test_conv_shapes("im2col");
+    test_conv_shapes("im2col", 0, ALL_SHAPES);
     setenv("TENSH_DNNL", "1", 1);
     setenv("TENSH_CONV_DIRECT", "1", 1);
     test_pool_random();
