@@ -7,7 +7,7 @@
 
 #include "../interp/core/ops.h"
 
-#define TSH_KERNEL_FAMILIES(X) X(copy) X(create) X(elementwise) X(reduce) X(linalg) X(index) X(shape) X(nn)
+#define TSH_KERNEL_FAMILIES(X) X(copy) X(create) X(elementwise) X(reduce) X(linalg) X(index) X(shape) X(nn) X(optim)
 
 #define TSH_DECLARE_FAMILY(fam)                          \
     void tsh_ref_register_##fam(tsh_kernel_fn *k);       \

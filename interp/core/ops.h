@@ -177,6 +177,12 @@ typedef enum tsh_op {
     TSH_OP_CROSS_ENTROPY_BWD, /* softmax - target distribution, weighted */
     TSH_OP_NLL_LOSS,      /* in0 holds log-probabilities: loss = -weight[t] * in0[n,t,k] */
     TSH_OP_NLL_LOSS_BWD,  /* -weight[t] at the target class, 0 elsewhere; in0 unused */
+    /* optimizer updates, in place, one pass (torch.optim's formulas):
+     * out the parameter, in0 its gradient, out2 the momentum buffer or NULL;
+     * all contiguous, of one shape and float dtype. f[0] lr, f[1] momentum,
+     * f[2] dampening, f[3] weight_decay; i[0] bit 1 nesterov, bit 2
+     * maximize, bit 4 first step (the buffer starts as the gradient). */
+    TSH_OP_SGD_UPDATE,
     TSH_OP_COUNT
 } tsh_op;
 

@@ -21,6 +21,7 @@ int luaopen_tensh(lua_State *L)
     tshL_open_help(L);
     tshL_open_autograd(L);
     tshL_open_nnf(L);
+    tshL_open_optimf(L);
     tshL_open_canvas(L); /* package.preload["tensh.canvas"], for stdlib/plot */
     tshL_push_module(L);
     /* In package.loaded too, so require "tensor" works and luaL_argerror

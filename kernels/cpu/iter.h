@@ -25,6 +25,15 @@ typedef struct tsh_iter {
 void tsh_iter_init(tsh_iter *it, int nops, tsh_tensor *const *ts);
 
 /* The inner loop: n elements, operand k at ptr[k] advancing by stride[k] bytes. */
+/* Hot loops are compiled for AVX-512, AVX2 and the baseline, chosen once at
+ * load time (GCC's ifunc-based target_clones): the build targets a baseline
+ * x86-64, and softmax's exp needs the wide vectors to keep up with torch. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define TSH_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TSH_MULTIVERSION
+#endif
+
 typedef void (*tsh_loop_fn)(void *ctx, char **ptr, const int64_t *stride, int64_t n);
 
 /* Runs fn over every element; `grain` is the chunk size (0: TSH_GRAIN).
@@ -36,7 +45,8 @@ tsh_status tsh_iter_run(const tsh_iter *it, int64_t grain, tsh_loop_fn fn, void 
  * as the two passes of a compaction (count per chunk, then write). */
 void tsh_iter_run_range(const tsh_iter *it, int64_t begin, int64_t end, tsh_loop_fn fn, void *ctx);
 
-/* Parallel for over [0, n) in chunks of `grain`; fn(ctx, begin, end). */
+/* Parallel for over [0, n) in chunks of `grain` (at least 1: pick it, as
+ * TSH_GRAIN elements or a plane count); fn(ctx, begin, end). */
 typedef void (*tsh_range_fn)(void *ctx, int64_t begin, int64_t end);
 tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx);
 

@@ -11,14 +11,6 @@
 #include "../kernels.h"
 #include "iter.h"
 
-/* Hot loops are compiled for AVX-512, AVX2 and the baseline, chosen once at
- * load time (GCC's ifunc-based target_clones): the build targets a baseline
- * x86-64, and softmax's exp needs the wide vectors to keep up with torch. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define TSH_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TSH_MULTIVERSION
-#endif
 
 /* Columns handled together when inner > 1: the accumulators of one block
  * stay in L1 while the reduced dim streams past. */

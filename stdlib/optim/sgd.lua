@@ -26,6 +26,16 @@ local function check_group(where, g)
   end
 end
 
+local fused_update = require("tensh.optimf").sgd_update
+local float_dtypes = {float32 = true, float64 = true}
+
+-- The fused kernel takes contiguous float32/float64 parameters with a
+-- gradient of the same dtype: one pass instead of three to five ops.
+local function fusable(p, g)
+  local dt = p:dtype()
+  return float_dtypes[dt] and g:dtype() == dt and p:is_contiguous()
+end
+
 local function update(self, group)
   local lr, momentum, wd = group.lr, group.momentum, group.weight_decay
   if type(lr) ~= "number" then error("SGD:step: group lr must be a number, got " .. type(lr), 0) end
@@ -34,30 +44,44 @@ local function update(self, group)
   local wd_opts = wd ~= 0 and {alpha = wd} or nil
   local damp_opts = {alpha = 1 - group.dampening}
   local nest_opts = nesterov and {alpha = momentum} or nil
+  local fused_opts = {lr = lr, momentum = momentum, dampening = group.dampening, weight_decay = wd,
+                      nesterov = nesterov, maximize = maximize, first = false}
   local state = self.state
   local ps = group.params
   for i = 1, #ps do
     local p = ps[i]
     local g = p.grad
     if g ~= nil then
-      if maximize then g = -g end
-      if wd_opts then g = g:add(p, wd_opts) end
+      local st
       if momentum ~= 0 then
-        local st = state[p]
+        st = state[p]
         if st == nil then
           st = {}
           state[p] = st
         end
-        local buf = st.momentum_buffer
-        if buf == nil then
-          buf = g:clone()
-          st.momentum_buffer = buf
-        else
-          buf:mul_(momentum):add_(g, damp_opts)
-        end
-        if nesterov then g = g:add(buf, nest_opts) else g = buf end
       end
-      p:add_(g, lr_opts)
+      local buf = st and st.momentum_buffer
+      if fusable(p, g) and (buf == nil or buf:is_contiguous()) then
+        fused_opts.first = st ~= nil and buf == nil
+        if fused_opts.first then
+          buf = tensor.empty_like(p)
+          st.momentum_buffer = buf
+        end
+        fused_update(p, g, buf, fused_opts)
+      else
+        if maximize then g = -g end
+        if wd_opts then g = g:add(p, wd_opts) end
+        if st then
+          if buf == nil then
+            buf = g:clone()
+            st.momentum_buffer = buf
+          else
+            buf:mul_(momentum):add_(g, damp_opts)
+          end
+          if nesterov then g = g:add(buf, nest_opts) else g = buf end
+        end
+        p:add_(g, lr_opts)
+      end
     end
   end
 end

@@ -16,6 +16,7 @@
 #include "cpu/nn.h"
 #include "kcheck.h"
 #include "nn.h"
+#include "optim.h"
 
 static const tsh_dtype dtypes[] = {TSH_F32, TSH_F64, TSH_F16, TSH_BF16};
 
@@ -488,6 +489,54 @@ static void test_known_values(void)
     kc_use_ref(0);
 }
 
+/* ---- optimizer updates ---- */
+
+typedef struct {
+    tsh_tensor *p0, *g, *b0; /* starting parameter and buffer (b0 NULL: no momentum) */
+    tsh_sgd_opts o;
+} sgd_case;
+
+/* Each run updates fresh copies of the same starting values. */
+static tsh_status run_sgd(void *vc, results *r)
+{
+    sgd_case *c = vc;
+    tsh_tensor *p = NULL, *b = NULL;
+    TSH_TRY(tsh_clone(c->p0, &p));
+    tsh_status st = c->b0 ? tsh_clone(c->b0, &b) : TSH_OK;
+    for (int step = 0; st == TSH_OK && step < 3; step++) { /* the first step, then two more */
+        tsh_sgd_opts o = c->o;
+        o.first = o.first && step == 0;
+        st = tsh_sgd_update(p, c->g, b, &o);
+    }
+    add(r, p);
+    if (b) add(r, b);
+    return st;
+}
+
+static void test_sgd(void)
+{
+    for (int iter = 0; iter < 96; iter++) {
+        tsh_dtype dt = iter % 2 ? TSH_F64 : TSH_F32;
+        int64_t shape[4];
+        int nd = kc_rand_shape(4, 6, 1, shape);
+        if (iter % 8 == 0) nd = 1, shape[0] = 3 * 32768 + 5; /* several parallel chunks */
+        sgd_case c = {.p0 = kc_tensor(nd, shape, dt, KC_CONTIG, -2, 2),
+                      .g = kc_tensor(nd, shape, dt, rand_layout(), -1, 1)};
+        bool momentum = iter % 3 != 0;
+        if (momentum) c.b0 = kc_tensor(nd, shape, dt, KC_CONTIG, -1, 1);
+        c.o = (tsh_sgd_opts){0.05, momentum ? 0.9 : 0, iter % 5 == 1 ? 0.3 : 0, iter % 4 == 2 ? 0.1 : 0,
+                             momentum && iter % 5 != 1 && iter % 7 < 3, iter % 6 == 5, momentum && iter % 4 == 1};
+        char what[160];
+        snprintf(what, sizeof what, "sgd_update %s numel %lld momentum %g dampening %g wd %g nesterov %d maximize %d "
+                 "first %d", tsh_dtype_name(dt), (long long)tsh_numel(c.p0), c.o.momentum, c.o.dampening,
+                 c.o.weight_decay, c.o.nesterov, c.o.maximize, c.o.first);
+        both(what, run_sgd, &c, dt == TSH_F32 ? 1e-5 : 1e-12, dt == TSH_F32 ? 1e-6 : 1e-13);
+        tsh_tensor_release(c.p0);
+        tsh_tensor_release(c.g);
+        tsh_tensor_release(c.b0);
+    }
+}
+
 int main(void)
 {
     tsh_backends_init();
@@ -519,6 +568,7 @@ int main(void)
     setenv("TENSH_DNNL", "1", 1);
     setenv("TENSH_CONV_DIRECT", "1", 1);
     test_pool_random();
+    test_sgd();
     test_loss_random();
     test_compositions();
     return kc_finish();

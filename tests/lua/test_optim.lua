@@ -175,6 +175,59 @@ for _, c in ipairs(cases) do
   end)
 end
 
+-- SGD's fused kernel has one loop per option case; the cases above all use
+-- weight decay with momentum, so the loops without it are checked here (in
+-- float64 against the formulas, in float32 against the composed tensor ops
+-- the optimizer falls back to for a non-contiguous parameter).
+local function transposed_params(dtype)
+  -- the same values as params(), held in transposed (non-contiguous) leaves
+  local a = tensor(P0[1], {dtype = dtype}):t():contiguous():t():requires_grad_()
+  return {a, tensor(P0[2], {dtype = dtype, requires_grad = true})}
+end
+
+for _, c in ipairs({
+  {"sgd_momentum_only", {lr = 0.1, momentum = 0.9}},
+  {"sgd_nesterov_only", {lr = 0.05, momentum = 0.8, nesterov = true}},
+  {"sgd_dampening_maximize", {lr = 0.1, momentum = 0.7, dampening = 0.3, maximize = true}},
+  {"sgd_first_step_nesterov_decay", {lr = 0.1, momentum = 0.9, nesterov = true, weight_decay = 0.5}},
+}) do
+  local name, opts = c[1], c[2]
+  local h = {momentum = 0, dampening = 0, weight_decay = 0}
+  for k, v in pairs(opts) do h[k] = v end
+  T.test(name .. ": float64 fused steps match the formulas in plain Lua", function()
+    local got = tensh_run(function(ps) return optim.SGD(ps, opts) end, "float64")
+    local want = ref_run(ref_sgd, h)
+    for k = 1, #GRADS do T.close(got[k], want[k], 1e-12, name .. " step " .. k) end
+  end)
+  T.test(name .. ": float32 fused steps match the composed ops", function()
+    local got = tensh_run(function(ps) return optim.SGD(ps, opts) end, "float32")
+    local ps = transposed_params("float32")
+    T.check(not ps[1]:is_contiguous(), "the transposed leaf takes the composed path")
+    local opt = optim.SGD(ps, opts)
+    for k = 1, #GRADS do
+      set_grads(ps, k, "float32")
+      opt:step()
+      T.close(values(ps), got[k], 1e-6, name .. " step " .. k)
+    end
+  end)
+end
+
+T.test("optimf.sgd_update: bad calls name what was expected", function()
+  local F = require("tensh.optimf")
+  local p = tensor.ones(2, 3)
+  T.checkerr(function() F.sgd_update(p, tensor.ones(3, 2), nil, {lr = 0.1}) end, "the gradient has shape 3x2, the parameter 2x3")
+  T.checkerr(function() F.sgd_update(p, tensor.ones(2, 3, {dtype = "float64"}), nil, {lr = 0.1}) end,
+             "the gradient is float64, the parameter float32")
+  T.checkerr(function() F.sgd_update(p, tensor.ones(2, 3), tensor.ones(6), {lr = 0.1}) end,
+             "the momentum buffer has shape 6")
+  T.checkerr(function() F.sgd_update(p:t(), tensor.ones(3, 2), nil, {lr = 0.1}) end, "must be contiguous")
+  T.checkerr(function() F.sgd_update(tensor.ones(2, {dtype = "int64"}), tensor.ones(2, {dtype = "int64"}), nil, {lr = 1}) end,
+             "float32 or float64 parameters only, got int64")
+  T.checkerr(function() F.sgd_update(p, tensor.ones(2, 3), nil, {lr = 0.1, momentun = 0.9}) end, "momentun")
+  T.checkerr(function() F.sgd_update(p, tensor.ones(2, 3), p, {lr = 0.1}) end, "shares the parameter's storage")
+  T.close(p:reshape(-1):totable(), {1, 1, 1, 1, 1, 1}, 0, "no failed call changed the parameter")
+end)
+
 -- A few steps worked out by hand, to the digit.
 T.test("SGD momentum: two steps by hand", function()
   local w = tensor({1.0, 2.0}, {dtype = "float64", requires_grad = true})
