@@ -528,6 +528,7 @@ static tsh_status run_node(tsh_node *n, bool retain_graph)
     }
     if (n->retain && n->retain->ag) st = accumulate_grad(&n->retain->ag->grad, g);
     tsh_tensor *grads[TSH_NODE_MAX_IN] = {NULL};
+    n->grad_private = is_private(g);
     if (st == TSH_OK) st = n->backward(n, g, grads);
     for (int k = 0; k < n->n_in && st == TSH_OK; k++) {
         if (!grads[k] || !n->next[k]) continue;

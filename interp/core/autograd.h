@@ -39,6 +39,8 @@ struct tsh_node {
     tsh_tensor *saved[TSH_NODE_MAX_SAVED];
     uint64_t saved_version[TSH_NODE_MAX_SAVED];
     bool released;                  /* saved tensors dropped after backward */
+    bool grad_private;              /* during backward: g has no other reference, so a rule
+                                     * may write its result into it (relu's does) */
     /* slot + 1 where tsh_node_attach saves the output (as a detached alias,
      * so that the node does not keep its own output alive); 0: none */
     int save_output;

@@ -520,8 +520,14 @@ static tsh_status unary_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grads)
         st = tsh_gr_axpy_n(1, -1, y, &t[0]);
         if (st == TSH_OK) st = tsh_gr_bin(TSH_OP_MUL, t[0], y, &d);
         break;
-    case TSH_OP_RELU: /* PyTorch's threshold_backward: zero where y <= 0, one pass */
-        st = tsh_binary(TSH_OP_RELU_BACKWARD, g, y, NULL, NULL, &grads[0]);
+    case TSH_OP_RELU: /* PyTorch's threshold_backward: zero where y <= 0, one pass,
+                       * into g itself when nothing else sees it (no fresh buffer) */
+        if (n->grad_private && g->dtype == y->dtype && tsh_same_shape(g, y)) {
+            st = tsh_binary(TSH_OP_RELU_BACKWARD, g, y, NULL, g, NULL);
+            if (st == TSH_OK) grads[0] = tsh_tensor_retain(g);
+        } else {
+            st = tsh_binary(TSH_OP_RELU_BACKWARD, g, y, NULL, NULL, &grads[0]);
+        }
         break;
     case TSH_OP_GELU: st = n->i[1] ? gelu_tanh_grad(x, &d) : gelu_grad(x, &d); break;
     case TSH_OP_SILU: st = silu_grad(x, &d); break;
