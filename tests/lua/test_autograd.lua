@@ -254,4 +254,20 @@ test("the interpreter works after the errors", function()
   close(x.grad, {1, 1, 1})
 end)
 
+test("relu's backward reuses the gradient only when nothing else holds it", function()
+  -- y.grad is retained: relu's rule must not mask it in place
+  local x = tensor({-1.0, 2.0, -3.0, 4.0}, {requires_grad = true})
+  local y = x:relu()
+  y:retain_grad()
+  ;(y * tensor{1.0, 2.0, 3.0, 4.0}):sum():backward()
+  close(y.grad, {1, 2, 3, 4})
+  close(x.grad, {0, 2, 0, 4})
+  -- a gradient given to backward belongs to the caller: left as it was
+  local x2 = tensor({-1.0, 2.0}, {requires_grad = true})
+  local g = tensor{5.0, 6.0}
+  x2:relu():backward(g)
+  close(g, {5, 6})
+  close(x2.grad, {0, 6})
+end)
+
 T.done()
