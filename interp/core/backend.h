@@ -37,5 +37,10 @@ tsh_status tsh_dispatch(tsh_op op, const tsh_kargs *a);
 /* Threads used by CPU kernels and OpenBLAS (one OpenMP pool). */
 void tsh_set_num_threads(int n);
 int tsh_get_num_threads(void);
+/* Starts what would otherwise start inside a user's first ops: the thread
+ * pool's workers (in this thread, which owns the pool) and, on a helper
+ * thread, OpenBLAS's buffers. Called once at startup; cheap (tens of µs
+ * on this thread). */
+void tsh_warm_up(void);
 
 #endif
