@@ -23,16 +23,20 @@ tsh_status tsh_direct_conv(tsh_op op, const tsh_kargs *a);
 /* How many ops it has run (-1: not on this machine or build). */
 int64_t tsh_direct_conv_calls(void);
 
-/* AVX-512 float32 max pooling, 2x2 window, stride 2, no padding, one plane
- * (nn_pool512.c; nn_pool.c decides when it applies, and needs W < 2^28).
- * tsh_pool512_ok: whether this machine and build run it. The forward writes
- * the OH x OW maxima and, when ix is not NULL, their 1-based positions. The
- * backward writes the 2*OH rows and 2*OW columns that the windows cover, or
- * returns false, with dx half written, when an index lies outside its
- * window. */
+/* AVX-512 float32 max pooling with a 2x2 window, stride 2 and no padding,
+ * over a run of contiguous planes (nn_pool512.c; nn_pool.c decides when it
+ * applies, and needs W < 2^28). tsh_pool512_ok: whether this machine and
+ * build run it. The forward writes the OH x OW maxima of each plane and,
+ * when ix is not NULL, their 1-based positions in their planes. The
+ * backward writes the 2*OH rows and 2*OW columns of each plane that the
+ * windows cover, or returns false, with dx half written, when an index lies
+ * outside its window. */
+typedef struct {
+    int64_t H, W, OH, OW;
+} tsh_pool_dims;
 bool tsh_pool512_ok(void);
-void tsh_pool512_max2x2(const float *x, int64_t W, int64_t OH, int64_t OW, float *y, int64_t *ix);
-bool tsh_pool512_max2x2_bwd(float *dx, int64_t W, int64_t OH, int64_t OW, const float *dy, const int64_t *ix);
+void tsh_pool512_max2x2(const float *x, const tsh_pool_dims *d, int64_t planes, float *y, int64_t *ix);
+bool tsh_pool512_max2x2_bwd(float *dx, const tsh_pool_dims *d, int64_t planes, const float *dy, const int64_t *ix);
 /* How many max pooling ops (forward or backward) have taken it (-1: not on
  * this machine or build); TENSH_POOL_AVX512=0 turns it off. */
 int64_t tsh_pool512_calls(void);
