@@ -25,12 +25,12 @@ int64_t tsh_direct_conv_calls(void);
 
 /* AVX-512 float32 max pooling with a 2x2 window, stride 2 and no padding,
  * over a run of contiguous planes (nn_pool512.c; nn_pool.c decides when it
- * applies, and needs W < 2^28). tsh_pool512_ok: whether this machine and
- * build run it. The forward writes the OH x OW maxima of each plane and,
- * when ix is not NULL, their 1-based positions in their planes. The
- * backward writes the 2*OH rows and 2*OW columns of each plane that the
- * windows cover, or returns false, with dx half written, when an index lies
- * outside its window. */
+ * applies: planes of fewer than 2^30 elements). tsh_pool512_ok: whether
+ * this machine and build run it. The forward writes the OH x OW maxima of
+ * each plane and, when ix is not NULL, their 1-based positions in their
+ * planes. The backward writes the 2*OH rows and 2*OW columns of each plane
+ * that the windows cover, or returns false, with dx written only inside
+ * the windows, when an index lies outside its window. */
 typedef struct {
     int64_t H, W, OH, OW;
 } tsh_pool_dims;

@@ -176,14 +176,14 @@ int64_t tsh_pool512_calls(void) { return tsh_pool512_ok() ? avx512_calls : -1; }
 /* The 2x2 loops take windows that tile the input from its corner, 2x2
  * apart, with at most a last row or column left over (ceil_mode's partial
  * windows take the general loop). The AVX-512 ones compute positions in
- * 32-bit lanes: W + 1 + 2 * 16 windows must fit. */
+ * 32-bit lanes, so a plane's must fit with room to spare. */
 static max_path max_path_of(const pool_ctx *c, tsh_dtype dt)
 {
     if (c->kh != 2 || c->kw != 2 || c->sh != 2 || c->sw != 2 || c->ph || c->pw || c->dh != 1 || c->dw != 1 ||
         2 * c->OH > c->H || 2 * c->OW > c->W || c->W > INT32_MAX)
         return MAXPATH_GENERAL;
     const char *env = getenv("TENSH_POOL_AVX512");
-    if (dt != TSH_F32 || c->W >= ((int64_t)1 << 28) || (env && strcmp(env, "0") == 0) || !tsh_pool512_ok())
+    if (dt != TSH_F32 || c->H * c->W >= ((int64_t)1 << 30) || (env && strcmp(env, "0") == 0) || !tsh_pool512_ok())
         return MAXPATH_2X2;
     avx512_calls++;
     return MAXPATH_2X2_AVX512;

@@ -26,50 +26,76 @@ bool tsh_pool512_ok(void)
 
 /* A group of 16 windows. The 32 floats of the top input line from offset
  * lo hold windows 0-7 (lanes 0-7), those from hi windows 8-15; the bottom
- * line is W further on. Lanes past the data are masked off (mlo, mhi:
- * floats). first is each window's 1-based top-left position in its plane
- * (lanes 0-7, then 8-15): the origin of its index. Offsets rather than
- * pointers, so that backward can lay the same groups over dx. */
+ * line is W further on; mlo and mhi mask off floats past the data. The
+ * windows' outputs (and backward's inputs dy and indices) are at out0 and
+ * out1, om0 and om1 saying which windows are there. first is each window's
+ * 1-based top-left position in its plane, the origin of its index (32-bit:
+ * nn_pool.c takes only planes of fewer than 2^31 elements). Offsets rather
+ * than pointers, so that backward lays the same groups over dx. */
 typedef struct {
-    int64_t lo, hi;
+    int64_t lo, hi, out0, out1;
     __mmask16 mlo, mhi;
-    __m512i first[2];
+    __mmask8 om0, om1;
+    __m512i first;
 } group;
 
-/* Output row r of a run of planes: the input offset of its top line, and
- * its row oh in its plane. */
+/* The three ways to cut a run into groups: two output rows a group (rows
+ * of 8 windows or fewer), one (9 to 16), or rows in groups of 16 windows. */
+typedef enum { CUT_PAIRS, CUT_ROWS, CUT_CHUNKS } cut;
+
+/* Output row r of the run: the input offset of its top line, and its row
+ * oh in its plane. */
 typedef struct {
-    int64_t top, oh;
-} rowpos;
+    const tsh_pool_dims *d;
+    int64_t rows, r, ow, top, oh;
+} walk;
 
-INLINE rowpos next_row(rowpos q, const tsh_pool_dims *d)
+static cut cut_of(const tsh_pool_dims *d) { return d->OW <= 8 ? CUT_PAIRS : d->OW <= 16 ? CUT_ROWS : CUT_CHUNKS; }
+
+/* From row r to r + 1 (the next plane's first after a plane's last). */
+INLINE void next_row(walk *w)
 {
-    if (q.oh + 1 < d->OH) return (rowpos){q.top + 2 * d->W, q.oh + 1};
-    return (rowpos){q.top + (d->H - 2 * q.oh) * d->W, 0}; /* the next plane's first */
+    const tsh_pool_dims *d = w->d;
+    w->r++;
+    if (w->oh + 1 < d->OH) w->top += 2 * d->W, w->oh++;
+    else w->top += (d->H - 2 * w->oh) * d->W, w->oh = 0;
 }
 
-/* The 1-based top-left positions of 8 windows of output row oh, from w0. */
-INLINE __m512i firsts(int64_t oh, int64_t w0, int64_t W)
+/* first for windows 0-7 from plane position a, 8-15 from b. */
+INLINE __m512i firsts(int64_t a, int64_t b)
 {
-    const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
-    return _mm512_add_epi64(_mm512_set1_epi64(2 * oh * W + 2 * w0 + 1), even);
+    const __m512i odd8 = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
+    return _mm512_add_epi32(_mm512_mask_blend_epi32(0xff00, _mm512_set1_epi32((int)a), _mm512_set1_epi32((int)b)),
+                            odd8);
 }
 
-/* The two layouts of a group. row_group: n <= 16 windows of row q from
- * window w0 on. pair_group: the n <= 8 windows of rows q and q2, or of q
- * alone when two is false. */
-INLINE group row_group(int64_t W, rowpos q, int64_t w0, int64_t n)
+/* The next group, and the walk past it. (how is a constant at each call,
+ * so each loop gets its own straight-line copy.) */
+INLINE group next_group(walk *w, cut how)
 {
-    int64_t r = q.top + 2 * w0;
+    const tsh_pool_dims *d = w->d;
+    int64_t W = d->W, OW = d->OW;
+    group g;
+    if (how == CUT_PAIRS) {
+        bool two = w->r + 1 < w->rows;
+        int64_t top = w->top, oh = w->oh, out = w->r * OW;
+        __mmask16 m = (__mmask16)((1u << (2 * OW)) - 1);
+        __mmask8 om = (__mmask8)((1u << OW) - 1);
+        next_row(w);
+        g = (group){top, two ? w->top : top, out, two ? out + OW : out, m, two ? m : 0, om, two ? om : 0,
+                    firsts(2 * oh * W, 2 * (two ? w->oh : oh) * W)};
+        if (two) next_row(w);
+        return g;
+    }
+    int64_t n = OW - w->ow < 16 ? OW - w->ow : 16;
     int lo = n >= 8 ? 16 : (int)(2 * n), hi = n > 8 ? (int)(2 * n - 16) : 0;
-    return (group){r, hi ? r + 16 : r, (__mmask16)((1u << lo) - 1), (__mmask16)((1u << hi) - 1),
-                   {firsts(q.oh, w0, W), firsts(q.oh, w0 + 8, W)}};
-}
-
-INLINE group pair_group(int64_t W, rowpos q, rowpos q2, int64_t n, bool two)
-{
-    __mmask16 m = (__mmask16)((1u << (2 * n)) - 1);
-    return (group){q.top, two ? q2.top : q.top, m, two ? m : 0, {firsts(q.oh, 0, W), firsts(q2.oh, 0, W)}};
+    int64_t at = w->top + 2 * w->ow, out = w->r * OW + w->ow, pos = 2 * w->oh * W + 2 * w->ow;
+    g = (group){at, hi ? at + 16 : at, out, hi ? out + 8 : out, (__mmask16)((1u << lo) - 1),
+                (__mmask16)((1u << hi) - 1), (__mmask8)((1u << (n < 8 ? n : 8)) - 1),
+                (__mmask8)((1u << (n > 8 ? n - 8 : 0)) - 1), firsts(pos, pos + 16)};
+    w->ow += 16;
+    if (how == CUT_ROWS || w->ow >= OW) w->ow = 0, next_row(w);
+    return g;
 }
 
 /* Where m is set: the window's best so far is v, at position k. */
@@ -111,73 +137,51 @@ INLINE __m512 max16(const float *x, const group *g, int64_t W, __m512i *k)
     return best;
 }
 
-/* The 1-based plane positions of the winners: first + k, as int64. */
-INLINE void indices(const group *g, __m512i k, __m512i out[2])
+/* Stores the winners' values and their indices, first + k, widened to
+ * int64 by interleaving with zeros (they are positive). Rows of 9 or more
+ * windows keep lanes 8-15 right after 0-7, so one store takes all 16. */
+INLINE void put_max(const group *g, cut how, __m512 best, __m512i k, float *y, int64_t *ix)
 {
-    out[0] = _mm512_add_epi64(g->first[0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(k)));
-    out[1] = _mm512_add_epi64(g->first[1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(k, 1)));
+    const __m512i wide0 = _mm512_setr_epi32(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
+    const __m512i wide1 = _mm512_add_epi32(wide0, _mm512_setr_epi32(8, 0, 8, 0, 8, 0, 8, 0, 8, 0, 8, 0, 8, 0, 8, 0));
+    if (how == CUT_PAIRS) {
+        _mm256_mask_storeu_ps(y + g->out0, g->om0, _mm512_castps512_ps256(best));
+        _mm256_mask_storeu_ps(y + g->out1, g->om1, _mm512_extractf32x8_ps(best, 1));
+    } else {
+        _mm512_mask_storeu_ps(y + g->out0, (__mmask16)(g->om0 | (unsigned)g->om1 << 8), best);
+    }
+    if (!ix) return;
+    __m512i pos = _mm512_add_epi32(g->first, k);
+    _mm512_mask_storeu_epi64(ix + g->out0, g->om0, _mm512_permutex2var_epi32(pos, wide0, _mm512_setzero_si512()));
+    _mm512_mask_storeu_epi64(ix + g->out1, g->om1, _mm512_permutex2var_epi32(pos, wide1, _mm512_setzero_si512()));
 }
 
-/* rows output rows from the first plane's first. (want_ix is a constant
- * at each call, so the index work drops out of the loop that has no
- * indices to write.) */
-INLINE void max_rows(const float *x, const tsh_pool_dims *d, int64_t rows, float *y, int64_t *ix, bool want_ix)
+/* (ix == NULL or not is fixed at each call, as is how, so the index work
+ * drops out of the loop that has no indices to write.) */
+INLINE void max_run(const float *x, const tsh_pool_dims *d, int64_t planes, float *y, int64_t *ix, cut how)
 {
-    int64_t W = d->W, OW = d->OW;
-    rowpos q = {0, 0};
-    __m512i k, pos[2];
-    if (OW <= 8) { /* two output rows a vector */
-        __mmask8 mo = (__mmask8)((1u << OW) - 1);
-        for (int64_t r = 0; r < rows; r += 2) {
-            bool two = r + 1 < rows;
-            rowpos q2 = two ? next_row(q, d) : q;
-            group g = pair_group(W, q, q2, OW, two);
-            __m512 best = max16(x, &g, W, &k);
-            _mm256_mask_storeu_ps(y + r * OW, mo, _mm512_castps512_ps256(best));
-            if (two) _mm256_mask_storeu_ps(y + (r + 1) * OW, mo, _mm512_extractf32x8_ps(best, 1));
-            if (want_ix) {
-                indices(&g, k, pos);
-                _mm512_mask_storeu_epi64(ix + r * OW, mo, pos[0]);
-                if (two) _mm512_mask_storeu_epi64(ix + (r + 1) * OW, mo, pos[1]);
-            }
-            q = next_row(q2, d);
-        }
-        return;
+    walk w = {d, planes * d->OH, 0, 0, 0, 0};
+    while (w.r < w.rows) {
+        group g = next_group(&w, how);
+        __m512i k;
+        __m512 best = max16(x, &g, d->W, &k);
+        put_max(&g, how, best, k, y, ix);
     }
-    for (int64_t r = 0; r < rows; r++, q = next_row(q, d))
-        for (int64_t ow = 0; ow < OW; ow += 16) {
-            int64_t n = OW - ow < 16 ? OW - ow : 16;
-            __mmask16 mo = (__mmask16)((1u << n) - 1);
-            group g = row_group(W, q, ow, n);
-            __m512 best = max16(x, &g, W, &k);
-            _mm512_mask_storeu_ps(y + r * OW + ow, mo, best);
-            if (!want_ix) continue;
-            indices(&g, k, pos);
-            _mm512_mask_storeu_epi64(ix + r * OW + ow, (__mmask8)mo, pos[0]);
-            _mm512_mask_storeu_epi64(ix + r * OW + ow + 8, (__mmask8)(mo >> 8), pos[1]);
-        }
 }
 
 TARGET void tsh_pool512_max2x2(const float *x, const tsh_pool_dims *d, int64_t planes, float *y, int64_t *ix)
 {
-    if (ix) max_rows(x, d, planes * d->OH, y, ix, true);
-    else max_rows(x, d, planes * d->OH, y, ix, false);
+    switch (cut_of(d)) {
+    case CUT_PAIRS: ix ? max_run(x, d, planes, y, ix, CUT_PAIRS) : max_run(x, d, planes, y, NULL, CUT_PAIRS); break;
+    case CUT_ROWS: ix ? max_run(x, d, planes, y, ix, CUT_ROWS) : max_run(x, d, planes, y, NULL, CUT_ROWS); break;
+    case CUT_CHUNKS: ix ? max_run(x, d, planes, y, ix, CUT_CHUNKS) : max_run(x, d, planes, y, NULL, CUT_CHUNKS);
+    }
 }
 
-/* Each window's index as an offset from its first position, in 32 bits.
- * The narrowing saturates, so an offset too large for 32 bits cannot pass
- * for one of the four in the window. */
-INLINE __m512i offsets(const group *gr, const __m512i ix[2])
-{
-    __m256i lo = _mm512_cvtsepi64_epi32(_mm512_sub_epi64(ix[0], gr->first[0]));
-    __m256i hi = _mm512_cvtsepi64_epi32(_mm512_sub_epi64(ix[1], gr->first[1]));
-    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-
-/* One input row of a group's windows: g where m0 (left column) or m1
- * (right) is set, 0 elsewhere, interleaved back into row order. g + 0
+/* One input line of a group's windows: g where m0 (left column) or m1
+ * (right) is set, 0 elsewhere, interleaved back into line order. g + 0
  * rather than g: -0 becomes +0, as in the general loop's 0 + dy. */
-INLINE void put_row(float *lo, float *hi, const group *gr, __m512 g, __mmask16 m0, __mmask16 m1)
+INLINE void put_line(float *lo, float *hi, const group *gr, __m512 g, __mmask16 m0, __mmask16 m1)
 {
     const __m512i ilo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i ihi = _mm512_add_epi32(ilo, _mm512_set1_epi32(8));
@@ -188,57 +192,50 @@ INLINE void put_row(float *lo, float *hi, const group *gr, __m512 g, __mmask16 m
 
 /* Backward of one group: g (the windows' dy) goes where each window's index
  * points and 0 to its other three elements, so every element a window
- * covers is written once (the windows do not overlap). False when a live
- * window's index is none of its four positions; the caller then redoes the
- * plane the general way. */
-INLINE bool put16(const group *gr, float *dx, int64_t W, __m512 g, const __m512i ix[2], __mmask16 live)
+ * covers is written once (the windows do not overlap). An index outside
+ * its window only clears that window's lanes of *valid (and, with any of
+ * its upper 32 bits set, *high), to be checked once at the end: the writes
+ * stay inside the windows whatever the indices hold. */
+INLINE void put_grad(const group *gr, float *dx, const float *dy, const int64_t *ix, int64_t W, __mmask16 *valid,
+                     __m512i *high)
 {
-    __m512i k = offsets(gr, ix);
+    const __m512i low32 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512 g = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_maskz_loadu_ps(gr->om0, dy + gr->out0)),
+                                  _mm256_maskz_loadu_ps(gr->om1, dy + gr->out1), 1);
+    __m512i i0 = _mm512_maskz_loadu_epi64(gr->om0, ix + gr->out0), i1 = _mm512_maskz_loadu_epi64(gr->om1, ix + gr->out1);
+    *high = _mm512_ternarylogic_epi64(*high, i0, i1, 0xfe); /* high | i0 | i1 */
+    __m512i k = _mm512_sub_epi32(_mm512_permutex2var_epi32(i0, low32, i1), gr->first);
     __mmask16 m0 = _mm512_cmpeq_epi32_mask(k, _mm512_setzero_si512());
     __mmask16 m1 = _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(1));
     __mmask16 m2 = _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32((int)W));
     __mmask16 m3 = _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32((int)W + 1));
-    if (((m0 | m1 | m2 | m3) & live) != live) return false;
+    *valid &= (__mmask16)(m0 | m1 | m2 | m3 | ~(gr->om0 | (unsigned)gr->om1 << 8));
     float *lo = dx + gr->lo, *hi = dx + gr->hi;
-    put_row(lo, hi, gr, g, m0, m1);
-    put_row(lo + W, hi + W, gr, g, m2, m3);
-    return true;
+    put_line(lo, hi, gr, g, m0, m1);
+    put_line(lo + W, hi + W, gr, g, m2, m3);
+}
+
+INLINE bool grad_run(float *dx, const tsh_pool_dims *d, int64_t planes, const float *dy, const int64_t *ix, cut how)
+{
+    const __m512i upper = _mm512_set1_epi64((int64_t)0xffffffff00000000);
+    walk w = {d, planes * d->OH, 0, 0, 0, 0};
+    __mmask16 valid = 0xffff;
+    __m512i high = _mm512_setzero_si512();
+    while (w.r < w.rows) {
+        group g = next_group(&w, how);
+        put_grad(&g, dx, dy, ix, d->W, &valid, &high);
+    }
+    return valid == 0xffff && !_mm512_test_epi64_mask(high, upper);
 }
 
 TARGET bool tsh_pool512_max2x2_bwd(float *dx, const tsh_pool_dims *d, int64_t planes, const float *dy,
                                    const int64_t *ix)
 {
-    int64_t W = d->W, OW = d->OW, rows = planes * d->OH;
-    rowpos q = {0, 0};
-    __m512i pos[2];
-    if (OW <= 8) {
-        __mmask8 mo = (__mmask8)((1u << OW) - 1);
-        for (int64_t r = 0; r < rows; r += 2) {
-            bool two = r + 1 < rows;
-            rowpos q2 = two ? next_row(q, d) : q;
-            const float *d1 = dy + r * OW, *d2 = two ? d1 + OW : d1;
-            const int64_t *i1 = ix + r * OW, *i2 = two ? i1 + OW : i1;
-            __mmask8 m2 = two ? mo : 0;
-            group gr = pair_group(W, q, q2, OW, two);
-            __m512 g = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_maskz_loadu_ps(mo, d1)),
-                                          _mm256_maskz_loadu_ps(m2, d2), 1);
-            pos[0] = _mm512_maskz_loadu_epi64(mo, i1), pos[1] = _mm512_maskz_loadu_epi64(m2, i2);
-            if (!put16(&gr, dx, W, g, pos, (__mmask16)(mo | (unsigned)m2 << 8))) return false;
-            q = next_row(q2, d);
-        }
-        return true;
+    switch (cut_of(d)) {
+    case CUT_PAIRS: return grad_run(dx, d, planes, dy, ix, CUT_PAIRS);
+    case CUT_ROWS: return grad_run(dx, d, planes, dy, ix, CUT_ROWS);
+    default: return grad_run(dx, d, planes, dy, ix, CUT_CHUNKS);
     }
-    for (int64_t r = 0; r < rows; r++, q = next_row(q, d))
-        for (int64_t ow = 0; ow < OW; ow += 16) {
-            int64_t n = OW - ow < 16 ? OW - ow : 16;
-            __mmask16 mo = (__mmask16)((1u << n) - 1);
-            group gr = row_group(W, q, ow, n);
-            __m512 g = _mm512_maskz_loadu_ps(mo, dy + r * OW + ow);
-            pos[0] = _mm512_maskz_loadu_epi64((__mmask8)mo, ix + r * OW + ow);
-            pos[1] = _mm512_maskz_loadu_epi64((__mmask8)(mo >> 8), ix + r * OW + ow + 8);
-            if (!put16(&gr, dx, W, g, pos, mo)) return false;
-        }
-    return true;
 }
 
 #else
