@@ -1,11 +1,13 @@
 /* cpu/nn_pool512.c: AVX-512 loops for float32 max pooling with a 2x2
  * window, stride 2 and no padding (LeNet's), forward and backward, over a
  * run of planes. LeNet's rows are short (5 or 14 windows), so a scalar loop
- * pays for its selects and index math window by window; here one vector
- * holds 16 windows, from one output row or, when rows have 8 windows or
- * fewer, from two (consecutive rows, of one plane or of two). Not here:
- * deciding when these apply, other dtypes, windows and CPUs, and the
- * elements no window covers (nn_pool.c). */
+ * pays for its selects and index math window by window. Here the forward
+ * holds 16 windows a vector, from one output row or, when rows have 8
+ * windows or fewer, from two (consecutive rows, of one plane or of two);
+ * the backward writes 8 windows' 2x2 blocks a vector pair, with shifts in
+ * place of compares and shuffles. Not here: deciding when these apply,
+ * other dtypes, windows and CPUs, and the elements no window covers
+ * (nn_pool.c). */
 #include "nn.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -24,14 +26,13 @@ bool tsh_pool512_ok(void)
     return ok;
 }
 
-/* A group of 16 windows. The 32 floats of the top input line from offset
- * lo hold windows 0-7 (lanes 0-7), those from hi windows 8-15; the bottom
- * line is W further on; mlo and mhi mask off floats past the data. The
- * windows' outputs (and backward's inputs dy and indices) are at out0 and
- * out1, om0 and om1 saying which windows are there. first is each window's
- * 1-based top-left position in its plane, the origin of its index (32-bit:
- * nn_pool.c takes only planes of fewer than 2^31 elements). Offsets rather
- * than pointers, so that backward lays the same groups over dx. */
+/* A group of 16 windows of the forward. The 32 floats of the top input
+ * line from offset lo hold windows 0-7 (lanes 0-7), those from hi windows
+ * 8-15; the bottom line is W further on; mlo and mhi mask off floats past
+ * the data. The windows' outputs are at out0 and out1, om0 and om1 saying
+ * which windows are there. first is each window's 1-based top-left
+ * position in its plane, the origin of its index (32-bit: nn_pool.c takes
+ * only planes of fewer than 2^30 elements). */
 typedef struct {
     int64_t lo, hi, out0, out1;
     __mmask16 mlo, mhi;
@@ -178,64 +179,59 @@ TARGET void tsh_pool512_max2x2(const float *x, const tsh_pool_dims *d, int64_t p
     }
 }
 
-/* One input line of a group's windows: g where m0 (left column) or m1
- * (right) is set, 0 elsewhere, interleaved back into line order. g + 0
- * rather than g: -0 becomes +0, as in the general loop's 0 + dy. */
-INLINE void put_line(float *lo, float *hi, const group *gr, __m512 g, __mmask16 m0, __mmask16 m1)
+/* Backward, 8 windows a vector and one 64-bit lane a window: its lane of
+ * a line's vector holds the window's two elements of that line, the left in
+ * its low half. Each window's dy, zero-extended to 64 bits, is shifted left
+ * by 32k for the top line and by 32(k - W) for the bottom one, k being the
+ * index's offset from the window's top-left corner (0, 1, W or W + 1): a
+ * shift of 0 or 32 puts dy under the left or the right element, and any
+ * other (64 or more, or negative, which the shift takes as huge) leaves 0.
+ * So both lines come out in place, with no compares, blends or permutes.
+ * dy + 0 rather than dy: -0 becomes +0, as in the general loop's 0 + dy.
+ * An index outside its window leaves its window all 0 and is caught at the
+ * end of the run: *near collects the smaller of the two shifts (at most 32
+ * if valid), *bits the indices themselves (none may reach 2^31, which also
+ * keeps 32k from wrapping). */
+INLINE void grad8(float *dx, int64_t W, const float *dy, const int64_t *ix, __m512i first, __mmask8 live,
+                  __mmask16 line, bool whole, __m512i *near, __m512i *bits)
 {
-    const __m512i ilo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i ihi = _mm512_add_epi32(ilo, _mm512_set1_epi32(8));
-    __m512 l = _mm512_maskz_add_ps(m0, g, _mm512_setzero_ps()), r = _mm512_maskz_add_ps(m1, g, _mm512_setzero_ps());
-    _mm512_mask_storeu_ps(lo, gr->mlo, _mm512_permutex2var_ps(l, ilo, r));
-    _mm512_mask_storeu_ps(hi, gr->mhi, _mm512_permutex2var_ps(l, ihi, r));
-}
-
-/* Backward of one group: g (the windows' dy) goes where each window's index
- * points and 0 to its other three elements, so every element a window
- * covers is written once (the windows do not overlap). An index outside
- * its window only clears that window's lanes of *valid (and, with any of
- * its upper 32 bits set, *high), to be checked once at the end: the writes
- * stay inside the windows whatever the indices hold. */
-INLINE void put_grad(const group *gr, float *dx, const float *dy, const int64_t *ix, int64_t W, __mmask16 *valid,
-                     __m512i *high)
-{
-    const __m512i low32 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    __m512 g = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_maskz_loadu_ps(gr->om0, dy + gr->out0)),
-                                  _mm256_maskz_loadu_ps(gr->om1, dy + gr->out1), 1);
-    __m512i i0 = _mm512_maskz_loadu_epi64(gr->om0, ix + gr->out0), i1 = _mm512_maskz_loadu_epi64(gr->om1, ix + gr->out1);
-    *high = _mm512_ternarylogic_epi64(*high, i0, i1, 0xfe); /* high | i0 | i1 */
-    __m512i k = _mm512_sub_epi32(_mm512_permutex2var_epi32(i0, low32, i1), gr->first);
-    __mmask16 m0 = _mm512_cmpeq_epi32_mask(k, _mm512_setzero_si512());
-    __mmask16 m1 = _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(1));
-    __mmask16 m2 = _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32((int)W));
-    __mmask16 m3 = _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32((int)W + 1));
-    *valid &= (__mmask16)(m0 | m1 | m2 | m3 | ~(gr->om0 | (unsigned)gr->om1 << 8));
-    float *lo = dx + gr->lo, *hi = dx + gr->hi;
-    put_line(lo, hi, gr, g, m0, m1);
-    put_line(lo + W, hi + W, gr, g, m2, m3);
-}
-
-INLINE bool grad_run(float *dx, const tsh_pool_dims *d, int64_t planes, const float *dy, const int64_t *ix, cut how)
-{
-    const __m512i upper = _mm512_set1_epi64((int64_t)0xffffffff00000000);
-    walk w = {d, planes * d->OH, 0, 0, 0, 0};
-    __mmask16 valid = 0xffff;
-    __m512i high = _mm512_setzero_si512();
-    while (w.r < w.rows) {
-        group g = next_group(&w, how);
-        put_grad(&g, dx, dy, ix, d->W, &valid, &high);
+    __m256 g = whole ? _mm256_loadu_ps(dy) : _mm256_maskz_loadu_ps(live, dy);
+    __m512i i = whole ? _mm512_loadu_si512(ix) : _mm512_maskz_loadu_epi64(live, ix);
+    __m512i gz = _mm512_cvtepu32_epi64(_mm256_castps_si256(_mm256_add_ps(g, _mm256_setzero_ps())));
+    __m512i s = _mm512_slli_epi64(_mm512_sub_epi64(i, first), 5), sb = _mm512_sub_epi64(s, _mm512_set1_epi64(32 * W));
+    __m512i top = _mm512_sllv_epi64(gz, s), bottom = _mm512_sllv_epi64(gz, sb);
+    *bits = _mm512_or_si512(*bits, i);
+    if (whole) {
+        *near = _mm512_max_epu64(*near, _mm512_min_epu64(s, sb));
+        _mm512_storeu_si512(dx, top);
+        _mm512_storeu_si512(dx + W, bottom);
+    } else {
+        *near = _mm512_mask_max_epu64(*near, live, *near, _mm512_min_epu64(s, sb));
+        _mm512_mask_storeu_ps(dx, line, _mm512_castsi512_ps(top));
+        _mm512_mask_storeu_ps(dx + W, line, _mm512_castsi512_ps(bottom));
     }
-    return valid == 0xffff && !_mm512_test_epi64_mask(high, upper);
 }
 
+/* Output rows in chunks of 8 windows: whole chunks unmasked, then the
+ * rest of the row. */
 TARGET bool tsh_pool512_max2x2_bwd(float *dx, const tsh_pool_dims *d, int64_t planes, const float *dy,
                                    const int64_t *ix)
 {
-    switch (cut_of(d)) {
-    case CUT_PAIRS: return grad_run(dx, d, planes, dy, ix, CUT_PAIRS);
-    case CUT_ROWS: return grad_run(dx, d, planes, dy, ix, CUT_ROWS);
-    default: return grad_run(dx, d, planes, dy, ix, CUT_CHUNKS);
+    const __m512i corner = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15); /* 1-based, in a row's top line */
+    int64_t W = d->W, OW = d->OW, rows = planes * d->OH, oh = 0, whole = OW / 8, rest = OW % 8;
+    __mmask8 live = (__mmask8)((1u << rest) - 1);
+    __mmask16 line = (__mmask16)((1u << (2 * rest)) - 1);
+    __m512i near = _mm512_setzero_si512(), bits = _mm512_setzero_si512();
+    for (int64_t r = 0; r < rows; r++, dy += OW, ix += OW) {
+        __m512i first = _mm512_add_epi64(_mm512_set1_epi64(2 * oh * W), corner);
+        for (int64_t c = 0; c < whole; c++, first = _mm512_add_epi64(first, _mm512_set1_epi64(16)))
+            grad8(dx + 16 * c, W, dy + 8 * c, ix + 8 * c, first, 0xff, 0xffff, true, &near, &bits);
+        if (rest) grad8(dx + 16 * whole, W, dy + 8 * whole, ix + 8 * whole, first, live, line, false, &near, &bits);
+        if (oh + 1 < d->OH) dx += 2 * W, oh++;
+        else dx += (d->H - 2 * oh) * W, oh = 0;
     }
+    return !_mm512_cmpgt_epu64_mask(near, _mm512_set1_epi64(32)) &&
+           !_mm512_test_epi64_mask(bits, _mm512_set1_epi64(~(int64_t)0x7fffffff));
 }
 
 #else

@@ -334,7 +334,8 @@ static void test_pool_2x2(void)
 
 /* The AVX-512 loops write through masks, which the sanitizers do not see:
  * check by hand that they write nothing past their outputs, for runs that
- * end on a lone row (pairs of rows) or a partial group. */
+ * end on a lone row (pairs of rows) or a partial group; and that backward
+ * refuses an index far outside its plane. */
 static void test_pool512_bounds(void)
 {
     if (tsh_pool512_calls() < 0) return;
@@ -355,6 +356,9 @@ static void test_pool512_bounds(void)
         for (int k = 0; k < GUARD; k++) bad += y[nout + k] != -7.0f || ix[nout + k] != -7 || dx[nin + k] != -7.0f;
         KC_CHECK(!bad, "pool512 %lldx%lld x %lld planes wrote past its outputs", (long long)d.H, (long long)d.W,
                  (long long)planes);
+        /* an index 2^59 past a good one: 32 times its offset wraps to the good one's */
+        ix[nout - 1] += (int64_t)1 << 59;
+        KC_CHECK(!tsh_pool512_max2x2_bwd(dx, &d, planes, y, ix), "pool512 backward took an index of 2^59");
         free(x), free(y), free(dx), free(ix);
     }
 }
