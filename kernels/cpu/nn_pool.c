@@ -2,9 +2,10 @@
  * their backwards. Every op works plane by plane (one (n, c) image), planes
  * in parallel, so backward scatters never race. Max pooling with a 2x2
  * window, stride 2 and no padding (LeNet's and most CNNs') has its own
- * loops, forward and backward (AVX-512 ones for float32 in nn_pool512.c);
- * everything else takes the general one. Not here: shape and window checks,
- * and the output size (front end, nn_pool.c in interp/core). */
+ * forward loop, and for float32 on AVX-512 machines its own forward and
+ * backward (nn_pool512.c); everything else takes the general ones. Not
+ * here: shape and window checks, and the output size (front end, nn_pool.c
+ * in interp/core). */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -198,73 +199,27 @@ static tsh_status cpu_max_pool(tsh_op op, const tsh_kargs *a)
     return tsh_parallel_for(planes, plane_grain(planes, c.OH * c.OW * c.kh * c.kw), max_range, &c);
 }
 
-/* The 2x2 backward: the windows do not overlap, so each element they cover
- * is written once, with the dy of its window if that window's index names
- * it and 0 if not (no zeroing pass, no scatter). dy + 0 turns -0 into +0,
- * as the general loop's 0 + dy does. False when an index lies outside its
- * window (only an index tensor not made by the forward can do that). */
-#define MAX2X2_BWD(T)                                                                        \
-    do {                                                                                     \
-        for (int64_t oh = 0; oh < OH; oh++) {                                                \
-            T *r0 = dx + 2 * oh * W, *r1 = r0 + W;                                           \
-            const T *g = dy + oh * OW;                                                       \
-            const int64_t *i = ix + oh * OW;                                                 \
-            for (int64_t ow = 0; ow < OW; ow++) {                                            \
-                int64_t k = i[ow] - (2 * oh * W + 2 * ow + 1);                               \
-                if (k != 0 && k != 1 && k != W && k != W + 1) return false;                  \
-                T v = g[ow] + 0;                                                             \
-                r0[2 * ow] = k == 0 ? v : 0;                                                 \
-                r0[2 * ow + 1] = k == 1 ? v : 0;                                             \
-                r1[2 * ow] = k == W ? v : 0;                                                 \
-                r1[2 * ow + 1] = k == W + 1 ? v : 0;                                         \
-            }                                                                                \
-        }                                                                                    \
-        return true;                                                                         \
-    } while (0)
-
-static bool max2x2_bwd_float(float *dx, int64_t W, int64_t OH, int64_t OW, const float *dy, const int64_t *ix)
-{
-    MAX2X2_BWD(float);
-}
-
-static bool max2x2_bwd_double(double *dx, int64_t W, int64_t OH, int64_t OW, const double *dy, const int64_t *ix)
-{
-    MAX2X2_BWD(double);
-}
-
-/* The 2x2 loops write the windows' rows and columns; this zeroes the rest
- * of a plane (an odd H's last row, an odd W's last column). */
-static void zero_uncovered(const pool_ctx *c, char *dxp, size_t es)
+/* The AVX-512 2x2 backward writes the windows' rows and columns; this
+ * zeroes the rest of a plane (an odd H's last row, an odd W's last column). */
+static void zero_uncovered(const pool_ctx *c, float *dx)
 {
     for (int64_t h = 0; c->W > 2 * c->OW && h < 2 * c->OH; h++)
-        memset(dxp + (size_t)(h * c->W + 2 * c->OW) * es, 0, (size_t)(c->W - 2 * c->OW) * es);
-    if (c->H > 2 * c->OH) memset(dxp + (size_t)(2 * c->OH * c->W) * es, 0, (size_t)((c->H - 2 * c->OH) * c->W) * es);
+        memset(dx + h * c->W + 2 * c->OW, 0, sizeof(float) * (size_t)(c->W - 2 * c->OW));
+    if (c->H > 2 * c->OH) memset(dx + 2 * c->OH * c->W, 0, sizeof(float) * (size_t)((c->H - 2 * c->OH) * c->W));
 }
 
-/* The 2x2 backward of the planes [begin, end); false if an index was not in
- * its window. */
-static bool max2x2_bwd(const pool_ctx *c, char *dx0, const char *dy0, const int64_t *i0, int64_t begin, int64_t end)
+/* The AVX-512 2x2 backward of the planes [begin, end); false if an index
+ * was not in its window. (Other CPUs and float64 keep the general loop: a
+ * portable window-by-window write was several times slower than its
+ * zeroing and scatter on LeNet's shapes, its selects compiled to branches
+ * on where each maximum was.) */
+static bool max2x2_bwd(const pool_ctx *c, float *dx, const float *dy, const int64_t *ix, int64_t begin, int64_t end)
 {
-    tsh_dtype dt = c->a->out->dtype;
-    size_t es = tsh_dtype_size(dt);
     int64_t in = c->H * c->W, out = c->OH * c->OW;
-    if (c->path == MAXPATH_2X2_AVX512) {
-        tsh_pool_dims d = {c->H, c->W, c->OH, c->OW};
-        if (!tsh_pool512_max2x2_bwd((float *)dx0 + begin * in, &d, end - begin, (const float *)dy0 + begin * out,
-                                    i0 + begin * out))
-            return false;
-    } else {
-        for (int64_t p = begin; p < end; p++) {
-            char *dxp = dx0 + (size_t)(p * in) * es;
-            const char *dyp = dy0 + (size_t)(p * out) * es;
-            if (!(dt == TSH_F32 ? max2x2_bwd_float((float *)dxp, c->W, c->OH, c->OW, (const float *)dyp, i0 + p * out)
-                                : max2x2_bwd_double((double *)dxp, c->W, c->OH, c->OW, (const double *)dyp,
-                                                    i0 + p * out)))
-                return false;
-        }
-    }
+    tsh_pool_dims d = {c->H, c->W, c->OH, c->OW};
+    if (!tsh_pool512_max2x2_bwd(dx + begin * in, &d, end - begin, dy + begin * out, ix + begin * out)) return false;
     if (c->H > 2 * c->OH || c->W > 2 * c->OW)
-        for (int64_t p = begin; p < end; p++) zero_uncovered(c, dx0 + (size_t)(p * in) * es, es);
+        for (int64_t p = begin; p < end; p++) zero_uncovered(c, dx + p * in);
     return true;
 }
 
@@ -284,7 +239,7 @@ static void max_bwd_range(void *vc, int64_t begin, int64_t end)
     char *dx0 = tsh_data(c->a->out);
     const char *dy0 = tsh_data(c->a->in[0]);
     const int64_t *i0 = (const int64_t *)tsh_data(c->a->in[1]);
-    if (c->path != MAXPATH_GENERAL && max2x2_bwd(c, dx0, dy0, i0, begin, end)) return;
+    if (c->path == MAXPATH_2X2_AVX512 && max2x2_bwd(c, (float *)dx0, (const float *)dy0, i0, begin, end)) return;
     for (int64_t p = begin; p < end; p++) {
         char *dxp = dx0 + (size_t)(p * c->H * c->W) * es;
         const char *dyp = dy0 + (size_t)(p * c->OH * c->OW) * es;

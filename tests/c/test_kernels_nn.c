@@ -285,13 +285,14 @@ static void fill_from(tsh_tensor *t, const double *vals, int nvals)
     }
 }
 
-/* The 2x2, stride-2 loops of max pooling (AVX-512 and portable), against
- * the reference: rows of 4, 5 and 8 windows (two rows a vector, from one
- * plane or two, an odd count of rows leaving the last alone), 9, 14, 16,
- * 17 and 33 (whole and partial 16-window groups), odd H and W (a row or
- * column no window covers, which backward must zero), and windows of ties
- * (the first wins, -0 before 0 included), infinities and NaN (the first
- * NaN wins). Backward runs on the indices the forward made. */
+/* The 2x2, stride-2 loops of max pooling (AVX-512, and the portable
+ * forward), against the reference: rows of 4, 5 and 8 windows (two rows a
+ * forward vector, from one plane or two, an odd count of rows leaving the
+ * last alone), 9, 14, 16, 17 and 33 (whole and partial groups of 16
+ * windows forward, 8 backward), odd H and W (a row or column no window
+ * covers, which backward must zero), and windows of ties (the first wins,
+ * -0 before 0 included), infinities and NaN (the first NaN wins). Backward
+ * runs on the indices the forward made. */
 static void test_pool_2x2(void)
 {
     static const int64_t shapes[][4] = {
