@@ -191,7 +191,8 @@ TARGET void tsh_pool512_max2x2(const float *x, const tsh_pool_dims *d, int64_t p
  * An index outside its window leaves its window all 0 and is caught at the
  * end of the run: *near collects the smaller of the two shifts (at most 32
  * if valid), *bits the indices themselves (none may reach 2^31, which also
- * keeps 32k from wrapping). */
+ * keeps 32k from wrapping). whole: all 8 windows are there, so no masks;
+ * else live and line mask the windows and their floats. */
 INLINE void grad8(float *dx, int64_t W, const float *dy, const int64_t *ix, __m512i first, __mmask8 live,
                   __mmask16 line, bool whole, __m512i *near, __m512i *bits)
 {
