@@ -1,5 +1,6 @@
 /* cpu/nn.h: shared by the CPU kernel files of the nn family only (nn_conv.c,
- * nn_dnnl.c, nn_pool.c, nn_loss.c). Not an interface for anything else. */
+ * nn_dnnl.c, nn_direct.c, nn_pool.c, nn_pool512.c, nn_loss.c). Not an
+ * interface for anything else. */
 #ifndef TSH_CPU_NN_H
 #define TSH_CPU_NN_H
 
@@ -21,6 +22,24 @@ tsh_status tsh_dnnl_conv(tsh_op op, const tsh_kargs *a);
 tsh_status tsh_direct_conv(tsh_op op, const tsh_kargs *a);
 /* How many ops it has run (-1: not on this machine or build). */
 int64_t tsh_direct_conv_calls(void);
+
+/* AVX-512 float32 max pooling with a 2x2 window, stride 2 and no padding,
+ * over a run of contiguous planes (nn_pool512.c; nn_pool.c decides when it
+ * applies: planes of fewer than 2^30 elements). tsh_pool512_ok: whether
+ * this machine and build run it. The forward writes the OH x OW maxima of
+ * each plane and, when ix is not NULL, their 1-based positions in their
+ * planes. The backward writes the 2*OH rows and 2*OW columns of each plane
+ * that the windows cover, or returns false, with dx written only inside
+ * the windows, when an index lies outside its window. */
+typedef struct {
+    int64_t H, W, OH, OW;
+} tsh_pool_dims;
+bool tsh_pool512_ok(void);
+void tsh_pool512_max2x2(const float *x, const tsh_pool_dims *d, int64_t planes, float *y, int64_t *ix);
+bool tsh_pool512_max2x2_bwd(float *dx, const tsh_pool_dims *d, int64_t planes, const float *dy, const int64_t *ix);
+/* How many max pooling ops (forward or backward) have taken it (-1: not on
+ * this machine or build); TENSH_POOL_AVX512=0 turns it off. */
+int64_t tsh_pool512_calls(void);
 
 /* How many ops oneDNN has run (-1 when it is not built in): lets tests
  * check that the oneDNN path is the one being tested. */

@@ -2,9 +2,13 @@
  * their backwards. Every op works plane by plane (one (n, c) image), planes
  * in parallel, so backward scatters never race. Max pooling with a 2x2
  * window, stride 2 and no padding (LeNet's and most CNNs') has its own
- * loop; everything else takes the general one. Not here: shape and window
- * checks, and the output size (front end, nn_pool.c in interp/core). */
+ * forward loop, and for float32 on AVX-512 machines its own forward and
+ * backward (nn_pool512.c); everything else takes the general ones. Not
+ * here: shape and window checks, and the output size (front end, nn_pool.c
+ * in interp/core). */
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "iter.h"
@@ -18,25 +22,36 @@
 #define TSH_POOL_MV
 #endif
 
+/* Which loop a max pooling op takes. */
+typedef enum { MAXPATH_GENERAL, MAXPATH_2X2, MAXPATH_2X2_AVX512 } max_path;
+
 typedef struct {
     const tsh_kargs *a;
     int64_t sh, sw, ph, pw, dh, dw, kh, kw;
     int64_t H, W, OH, OW;
     bool include_pad;
+    max_path path;
 } pool_ctx;
 
 static pool_ctx pool_of(const tsh_kargs *a, const tsh_tensor *x, const tsh_tensor *y)
 {
     return (pool_ctx){a, tsh_hw_h(a->i[0]), tsh_hw_w(a->i[0]), tsh_hw_h(a->i[1]), tsh_hw_w(a->i[1]),
                       tsh_hw_h(a->i[2]), tsh_hw_w(a->i[2]), tsh_hw_h(a->i[3]), tsh_hw_w(a->i[3]),
-                      x->shape[2], x->shape[3], y->shape[2], y->shape[3], (a->i[4] & 1) != 0};
+                      x->shape[2], x->shape[3], y->shape[2], y->shape[3], (a->i[4] & 1) != 0, MAXPATH_GENERAL};
 }
 
-/* Planes per chunk: about TSH_GRAIN elements of work. */
-static int64_t plane_grain(int64_t work)
+/* Planes per chunk: about TSH_GRAIN elements of work, in a number of
+ * equal chunks that the threads divide evenly (OpenMP's static schedule
+ * gives each thread a run of whole chunks: 4 chunks of 327, 327, 327 and 43
+ * planes would leave one of two threads idle for a third of the time). */
+static int64_t plane_grain(int64_t planes, int64_t work)
 {
-    int64_t g = TSH_GRAIN / (work > 0 ? work : 1);
-    return g > 0 ? g : 1;
+    int64_t g = TSH_GRAIN / (work > 0 ? work : 1), nt = omp_get_max_threads();
+    g = g > 0 ? g : 1;
+    int64_t chunks = (planes + g - 1) / g;
+    if (chunks <= 1) return g;
+    chunks = (chunks + nt - 1) / nt * nt;
+    return (planes + chunks - 1) / chunks;
 }
 
 /* ---- max ---- */
@@ -105,9 +120,7 @@ TSH_POOL_MV static void max2x2_double(const double *restrict r0, int64_t W, doub
     do {                                                                                      \
         const T *x = (const T *)xp;                                                           \
         T *y = (T *)yp;                                                                       \
-        if (c->kh == 2 && c->kw == 2 && c->sh == 2 && c->sw == 2 && !c->ph && !c->pw &&       \
-            c->dh == 1 && c->dw == 1 && 2 * c->OH <= c->H && 2 * c->OW <= c->W &&           \
-            c->W <= INT32_MAX) { /* (ceil_mode's partial windows take the general loop) */ \
+        if (c->path != MAXPATH_GENERAL) {                                                     \
             for (int64_t oh = 0; oh < c->OH; oh++)                                            \
                 max2x2_##T(x + 2 * oh * c->W, c->W, y + oh * c->OW, ix ? ix + oh * c->OW : NULL, \
                            c->OW, 2 * oh * c->W + 1);                                         \
@@ -135,23 +148,79 @@ TSH_POOL_MV static void max2x2_double(const double *restrict r0, int64_t W, doub
 static void max_range(void *vc, int64_t begin, int64_t end)
 {
     const pool_ctx *c = vc;
-    const tsh_tensor *xt = c->a->in[0], *yt = c->a->out, *it = c->a->out2;
+    const tsh_tensor *xt = c->a->in[0], *it = c->a->out2;
     size_t es = tsh_dtype_size(xt->dtype);
+    /* (the data pointers once per range: LeNet's second pooling spends only
+     * ~15 ns a plane) */
+    const char *x0 = tsh_data(xt);
+    char *y0 = tsh_data(c->a->out);
+    int64_t *i0 = it ? (int64_t *)tsh_data(it) : NULL;
+    if (c->path == MAXPATH_2X2_AVX512) { /* the whole run in one call */
+        tsh_pool_dims d = {c->H, c->W, c->OH, c->OW};
+        tsh_pool512_max2x2((const float *)x0 + begin * c->H * c->W, &d, end - begin,
+                           (float *)y0 + begin * c->OH * c->OW, i0 ? i0 + begin * c->OH * c->OW : NULL);
+        return;
+    }
     for (int64_t p = begin; p < end; p++) {
-        const char *xp = tsh_data(xt) + (size_t)(p * c->H * c->W) * es;
-        char *yp = tsh_data(yt) + (size_t)(p * c->OH * c->OW) * es;
-        int64_t *ix = it ? (int64_t *)tsh_data(it) + p * c->OH * c->OW : NULL;
+        const char *xp = x0 + (size_t)(p * c->H * c->W) * es;
+        char *yp = y0 + (size_t)(p * c->OH * c->OW) * es;
+        int64_t *ix = i0 ? i0 + p * c->OH * c->OW : NULL;
         if (xt->dtype == TSH_F32) MAX_PLANE(float);
         else MAX_PLANE(double);
     }
+}
+
+static int64_t avx512_calls;
+
+int64_t tsh_pool512_calls(void) { return tsh_pool512_ok() ? avx512_calls : -1; }
+
+/* The 2x2 loops take windows that tile the input from its corner, 2x2
+ * apart, with at most a last row or column left over (ceil_mode's partial
+ * windows take the general loop). The AVX-512 ones compute positions in
+ * 32-bit lanes, so a plane's must fit with room to spare. */
+static max_path max_path_of(const pool_ctx *c, tsh_dtype dt)
+{
+    if (c->kh != 2 || c->kw != 2 || c->sh != 2 || c->sw != 2 || c->ph || c->pw || c->dh != 1 || c->dw != 1 ||
+        2 * c->OH > c->H || 2 * c->OW > c->W || c->W > INT32_MAX)
+        return MAXPATH_GENERAL;
+    const char *env = getenv("TENSH_POOL_AVX512");
+    if (dt != TSH_F32 || c->H * c->W >= ((int64_t)1 << 30) || (env && strcmp(env, "0") == 0) || !tsh_pool512_ok())
+        return MAXPATH_2X2;
+    avx512_calls++;
+    return MAXPATH_2X2_AVX512;
 }
 
 static tsh_status cpu_max_pool(tsh_op op, const tsh_kargs *a)
 {
     (void)op;
     pool_ctx c = pool_of(a, a->in[0], a->out);
+    c.path = max_path_of(&c, a->in[0]->dtype);
     int64_t planes = a->out->shape[0] * a->out->shape[1];
-    return tsh_parallel_for(planes, plane_grain(c.OH * c.OW * c.kh * c.kw), max_range, &c);
+    return tsh_parallel_for(planes, plane_grain(planes, c.OH * c.OW * c.kh * c.kw), max_range, &c);
+}
+
+/* The AVX-512 2x2 backward writes the windows' rows and columns; this
+ * zeroes the rest of a plane (an odd H's last row, an odd W's last column). */
+static void zero_uncovered(const pool_ctx *c, float *dx)
+{
+    for (int64_t h = 0; c->W > 2 * c->OW && h < 2 * c->OH; h++)
+        memset(dx + h * c->W + 2 * c->OW, 0, sizeof(float) * (size_t)(c->W - 2 * c->OW));
+    if (c->H > 2 * c->OH) memset(dx + 2 * c->OH * c->W, 0, sizeof(float) * (size_t)((c->H - 2 * c->OH) * c->W));
+}
+
+/* The AVX-512 2x2 backward of the planes [begin, end); false if an index
+ * was not in its window. (Other CPUs and float64 keep the general loop: a
+ * portable window-by-window write was several times slower than its
+ * zeroing and scatter on LeNet's shapes, its selects compiled to branches
+ * on where each maximum was.) */
+static bool max2x2_bwd(const pool_ctx *c, float *dx, const float *dy, const int64_t *ix, int64_t begin, int64_t end)
+{
+    int64_t in = c->H * c->W, out = c->OH * c->OW;
+    tsh_pool_dims d = {c->H, c->W, c->OH, c->OW};
+    if (!tsh_pool512_max2x2_bwd(dx + begin * in, &d, end - begin, dy + begin * out, ix + begin * out)) return false;
+    if (c->H > 2 * c->OH || c->W > 2 * c->OW)
+        for (int64_t p = begin; p < end; p++) zero_uncovered(c, dx + p * in);
+    return true;
 }
 
 #define MAX_BWD_PLANE(T)                                                          \
@@ -165,13 +234,17 @@ static tsh_status cpu_max_pool(tsh_op op, const tsh_kargs *a)
 static void max_bwd_range(void *vc, int64_t begin, int64_t end)
 {
     const pool_ctx *c = vc;
-    const tsh_tensor *dxt = c->a->out, *dyt = c->a->in[0], *it = c->a->in[1];
-    size_t es = tsh_dtype_size(dxt->dtype);
+    tsh_dtype dt = c->a->out->dtype;
+    size_t es = tsh_dtype_size(dt);
+    char *dx0 = tsh_data(c->a->out);
+    const char *dy0 = tsh_data(c->a->in[0]);
+    const int64_t *i0 = (const int64_t *)tsh_data(c->a->in[1]);
+    if (c->path == MAXPATH_2X2_AVX512 && max2x2_bwd(c, (float *)dx0, (const float *)dy0, i0, begin, end)) return;
     for (int64_t p = begin; p < end; p++) {
-        char *dxp = tsh_data(dxt) + (size_t)(p * c->H * c->W) * es;
-        const char *dyp = tsh_data(dyt) + (size_t)(p * c->OH * c->OW) * es;
-        const int64_t *ix = (const int64_t *)tsh_data(it) + p * c->OH * c->OW;
-        if (dxt->dtype == TSH_F32) MAX_BWD_PLANE(float);
+        char *dxp = dx0 + (size_t)(p * c->H * c->W) * es;
+        const char *dyp = dy0 + (size_t)(p * c->OH * c->OW) * es;
+        const int64_t *ix = i0 + p * c->OH * c->OW;
+        if (dt == TSH_F32) MAX_BWD_PLANE(float);
         else MAX_BWD_PLANE(double);
     }
 }
@@ -180,8 +253,9 @@ static tsh_status cpu_max_pool_bwd(tsh_op op, const tsh_kargs *a)
 {
     (void)op;
     pool_ctx c = pool_of(a, a->out, a->in[0]);
+    c.path = max_path_of(&c, a->out->dtype);
     int64_t planes = a->out->shape[0] * a->out->shape[1];
-    return tsh_parallel_for(planes, plane_grain(c.H * c.W + c.OH * c.OW), max_bwd_range, &c);
+    return tsh_parallel_for(planes, plane_grain(planes, c.H * c.W + c.OH * c.OW), max_bwd_range, &c);
 }
 
 /* ---- average ---- */
@@ -265,7 +339,8 @@ static tsh_status cpu_avg_pool(tsh_op op, const tsh_kargs *a)
         c.p.kw = c.p.W / c.p.OW + 2;
     }
     int64_t planes = y->shape[0] * y->shape[1];
-    return tsh_parallel_for(planes, plane_grain(c.p.OH * c.p.OW * c.p.kh * c.p.kw + c.p.H * c.p.W), avg_range, &c);
+    return tsh_parallel_for(planes, plane_grain(planes, c.p.OH * c.p.OW * c.p.kh * c.p.kw + c.p.H * c.p.W), avg_range,
+                            &c);
 }
 
 void tsh_cpu_register_nn_pool(tsh_kernel_fn *k)

@@ -84,6 +84,12 @@ static tsh_tensor *leaf(int nd, const int64_t *shape, tsh_dtype dt, bool grad)
     return t;
 }
 
+/* Element i of a contiguous t, as a double. */
+static double item(tsh_tensor *t, int64_t i)
+{
+    return tsh_load_f64(t->dtype, tsh_data(t) + i * (int64_t)tsh_dtype_size(t->dtype));
+}
+
 /* A random output gradient of y's shape, made once per case (both runs
  * must see the same one). */
 static tsh_status backward_with(tsh_tensor *y, tsh_tensor **g)
@@ -277,6 +283,157 @@ static void test_pool_random(void)
     }
 }
 
+/* Sets each element of t (any layout) to one drawn from vals. */
+static void fill_from(tsh_tensor *t, const double *vals, int nvals)
+{
+    int64_t n = tsh_numel(t);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t off = 0, rem = i;
+        for (int d = t->ndim - 1; d >= 0; d--) {
+            off += (rem % t->shape[d]) * t->stride[d];
+            rem /= t->shape[d];
+        }
+        double v = vals[kc_randint(0, nvals - 1)];
+        tsh_store_f64(t->dtype, tsh_data(t) + off * (int64_t)tsh_dtype_size(t->dtype), v);
+    }
+}
+
+/* The 2x2, stride-2 loops of max pooling (AVX-512, and the portable
+ * forward), against the reference: rows of 4, 5 and 8 windows (two rows a
+ * forward vector, from one plane or two, an odd count of rows leaving the
+ * last alone), 9, 14, 16, 17 and 33 (whole and partial groups of 16
+ * windows forward, 8 backward), odd H and W (a row or column no window
+ * covers, which backward must zero), and windows of ties (the first wins,
+ * -0 before 0 included), infinities and NaN (the first NaN wins). Backward
+ * runs on the indices the forward made. */
+static void test_pool_2x2(void)
+{
+    static const int64_t shapes[][4] = {
+        {2, 3, 10, 10}, {1, 3, 11, 11}, {3, 1, 7, 9}, {2, 2, 28, 28}, {1, 3, 29, 29}, {1, 2, 7, 32},
+        {2, 1, 6, 33},  {1, 2, 5, 34},  {1, 1, 4, 35}, {1, 2, 3, 66},  {1, 1, 9, 67},  {1, 2, 2, 2},
+        {1, 1, 17, 16}, {1, 1, 8, 18},  {2, 1, 3, 3},
+    };
+    static const double ties[] = {0.0, -0.0, 1.0, 1.0, -1.0, 2.0, 2.0, 0.5};
+    static const double specials[] = {-INFINITY, INFINITY, NAN, 0.0, -INFINITY, -INFINITY};
+    int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
+    int64_t before = tsh_pool512_calls(), want512 = 0;
+    for (int avx = 1; avx >= 0; avx--) {
+        setenv("TENSH_POOL_AVX512", avx ? "1" : "0", 1);
+        for (int s = 0; s < nshapes; s++)
+            for (int data = 0; data < 4; data++)
+                for (int d = 0; d < 2; d++) {
+                    tsh_dtype dt = d ? TSH_F64 : TSH_F32;
+                    if (avx && dt == TSH_F32) want512 += 2; /* forward and backward */
+                    pool_case c = {0};
+                    c.o = (tsh_pool_opts){{2, 2}, {2, 2}, {0, 0}, {1, 1}, false, true};
+                    c.x = leaf(4, shapes[s], dt, true);
+                    if (data == 1) sprinkle_nan(c.x);
+                    if (data == 2) fill_from(c.x, ties, 8);
+                    if (data == 3) fill_from(c.x, specials, 6);
+                    c.lv = (leaves){{c.x}, 1};
+                    char what[160];
+                    snprintf(what, sizeof what, "max_pool2d 2x2 %s %lldx%lldx%lldx%lld data %d avx512 %s",
+                             tsh_dtype_name(dt), (long long)shapes[s][0], (long long)shapes[s][1],
+                             (long long)shapes[s][2], (long long)shapes[s][3], data, avx ? "on" : "off");
+                    both(what, run_pool, &c, kc_rtol(dt), 0);
+                    tsh_tensor_release(c.x);
+                    tsh_tensor_release(c.g);
+                }
+    }
+    setenv("TENSH_POOL_AVX512", "1", 1);
+    if (before >= 0)
+        KC_CHECK(tsh_pool512_calls() - before == want512, "the AVX-512 pooling loops ran %lld of %lld ops",
+                 (long long)(tsh_pool512_calls() - before), (long long)want512);
+}
+
+/* The AVX-512 loops write through masks, which the sanitizers do not see:
+ * check by hand that they write nothing past their outputs, for runs that
+ * end on a lone row (pairs of rows) or a partial group; and that backward
+ * refuses an index far outside its plane. */
+static void test_pool512_bounds(void)
+{
+    if (tsh_pool512_calls() < 0) return;
+    enum { GUARD = 40 };
+    static const int64_t dims[][5] = {{10, 10, 5, 5, 3}, {7, 9, 3, 4, 1}, {16, 16, 8, 8, 1}, {6, 34, 3, 17, 1},
+                                      {5, 29, 2, 14, 3}};
+    for (int i = 0; i < 5; i++) {
+        tsh_pool_dims d = {dims[i][0], dims[i][1], dims[i][2], dims[i][3]};
+        int64_t planes = dims[i][4], nin = planes * d.H * d.W, nout = planes * d.OH * d.OW;
+        float *x = malloc(sizeof(float) * (size_t)nin), *y = malloc(sizeof(float) * (size_t)(nout + GUARD));
+        float *dx = malloc(sizeof(float) * (size_t)(nin + GUARD));
+        int64_t *ix = malloc(sizeof(int64_t) * (size_t)(nout + GUARD));
+        for (int64_t k = 0; k < nin; k++) x[k] = (float)kc_uniform();
+        for (int k = 0; k < GUARD; k++) y[nout + k] = dx[nin + k] = -7.0f, ix[nout + k] = -7;
+        tsh_pool512_max2x2(x, &d, planes, y, ix);
+        KC_CHECK(tsh_pool512_max2x2_bwd(dx, &d, planes, y, ix), "pool512 backward refused its own indices");
+        int bad = 0;
+        for (int k = 0; k < GUARD; k++) bad += y[nout + k] != -7.0f || ix[nout + k] != -7 || dx[nin + k] != -7.0f;
+        KC_CHECK(!bad, "pool512 %lldx%lld x %lld planes wrote past its outputs", (long long)d.H, (long long)d.W,
+                 (long long)planes);
+        /* an index 2^59 past a good one: 32 times its offset wraps to the good one's */
+        ix[nout - 1] += (int64_t)1 << 59;
+        KC_CHECK(!tsh_pool512_max2x2_bwd(dx, &d, planes, y, ix), "pool512 backward took an index of 2^59");
+        free(x), free(y), free(dx), free(ix);
+    }
+}
+
+/* A dy of -0 comes back as +0 (the general loop adds it to a zeroed
+ * gradient; the 2x2 loops, which write it, must not keep its sign). */
+static void test_pool_2x2_negative_zero(void)
+{
+    int64_t xs[4] = {1, 1, 4, 6};
+    tsh_pool_opts o = {{2, 2}, {2, 2}, {0, 0}, {1, 1}, false, true};
+    for (int path = 0; path < 3; path++)
+        for (int d = 0; d < 2; d++) {
+            kc_use_ref(path == 2);
+            setenv("TENSH_POOL_AVX512", path == 0 ? "1" : "0", 1);
+            tsh_tensor *x = kc_tensor(4, xs, d ? TSH_F64 : TSH_F32, KC_CONTIG, -1, 1), *y = NULL, *g = NULL;
+            tsh_set_requires_grad(x, true);
+            KC_CHECK(tsh_max_pool2d(x, &o, &y, NULL) == TSH_OK, "max_pool2d: %s", tsh_errmsg());
+            KC_CHECK(y && tsh_full(y->ndim, y->shape, -0.0, y->dtype, tsh_cpu_device(), &g) == TSH_OK, "full");
+            KC_CHECK(g && tsh_backward(y, g, false) == TSH_OK, "backward: %s", tsh_errmsg());
+            tsh_tensor *gx = tsh_grad(x);
+            for (int64_t i = 0; gx && i < tsh_numel(gx); i++)
+                KC_CHECK(!signbit(item(gx, i)), "max_pool2d 2x2 backward of -0 (path %d, %s) [%lld] is -0", path,
+                         tsh_dtype_name(x->dtype), (long long)i);
+            tsh_tensor_release(x);
+            tsh_tensor_release(y);
+            tsh_tensor_release(g);
+        }
+    kc_use_ref(0);
+    setenv("TENSH_POOL_AVX512", "1", 1);
+}
+
+/* Backward of the 2x2 case with indices the forward could not have made
+ * (outside their windows, two windows naming one element): the fast loops
+ * must notice and fall back to the general scatter. */
+static void test_pool_2x2_foreign_indices(void)
+{
+    int64_t xs[4] = {1, 2, 5, 7}, ys[4] = {1, 2, 2, 3};
+    int64_t win[4] = {tsh_hw_pack(2, 2), tsh_hw_pack(0, 0), tsh_hw_pack(1, 1), tsh_hw_pack(2, 2)};
+    for (int d = 0; d < 2; d++) {
+        tsh_dtype dt = d ? TSH_F64 : TSH_F32;
+        tsh_tensor *dy = kc_tensor(4, ys, dt, KC_CONTIG, -1, 1), *ix = NULL, *dx[2] = {NULL, NULL};
+        tsh_tensor_empty(4, ys, TSH_I64, tsh_cpu_device(), &ix);
+        int64_t *ip = (int64_t *)tsh_data(ix);
+        for (int64_t p = 0; p < 2; p++)
+            for (int64_t oh = 0; oh < 2; oh++)
+                for (int64_t ow = 0; ow < 3; ow++) /* the window's bottom right, but plane 1's second is 1 */
+                    ip[(p * 2 + oh) * 3 + ow] = p == 1 && oh == 0 && ow == 1 ? 1 : (2 * oh + 1) * 7 + 2 * ow + 2;
+        for (int ref = 0; ref < 2; ref++) {
+            kc_use_ref(ref);
+            tsh_tensor_empty(4, xs, dt, tsh_cpu_device(), &dx[ref]);
+            tsh_kargs k = {.out = dx[ref], .in = {dy, ix}, .i = {win[0], win[1], win[2], win[3], 0}};
+            KC_CHECK(tsh_dispatch(TSH_OP_MAX_POOL2D_BWD, &k) == TSH_OK, "max_pool2d backward: %s", tsh_errmsg());
+        }
+        kc_use_ref(0);
+        KC_CHECK(kc_compare("max_pool2d 2x2 backward, foreign indices", dx[0], dx[1], 0, 0), "foreign indices %s",
+                 tsh_dtype_name(dt));
+        tsh_tensor *arr[4] = {dy, ix, dx[0], dx[1]};
+        for (int j = 0; j < 4; j++) tsh_tensor_release(arr[j]);
+    }
+}
+
 /* ---- class losses ---- */
 
 typedef struct {
@@ -442,11 +599,6 @@ static void test_compositions(void)
 
 /* ---- known values ---- */
 
-static double item(tsh_tensor *t, int64_t i)
-{
-    return tsh_load_f64(t->dtype, tsh_data(t) + i * (int64_t)tsh_dtype_size(t->dtype));
-}
-
 /* A 3x3 image of 1..9 with a 2x2 kernel of ones sums each 2x2 block; max
  * pooling 2x2 stride 1 picks each block's bottom right, at its 1-based
  * position; cross entropy of equal logits is log C. */
@@ -568,6 +720,10 @@ int main(void)
     setenv("TENSH_DNNL", "1", 1);
     setenv("TENSH_CONV_DIRECT", "1", 1);
     test_pool_random();
+    test_pool_2x2();
+    test_pool_2x2_foreign_indices();
+    test_pool_2x2_negative_zero();
+    test_pool512_bounds();
     test_sgd();
     test_loss_random();
     test_compositions();
