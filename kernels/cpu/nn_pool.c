@@ -14,13 +14,8 @@
 #include "iter.h"
 #include "nn.h"
 
-/* The 2x2 loop is compiled for AVX-512, AVX2 and the baseline (picked at
- * load time), as the reductions' hot loops are (cpu/reduce_impl.h). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define TSH_POOL_MV __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TSH_POOL_MV
-#endif
+/* (The portable 2x2 loop is compiled for AVX-512, AVX2 and the baseline,
+ * picked at load time: TSH_MULTIVERSION, cpu/iter.h.) */
 
 /* Which loop a max pooling op takes. */
 typedef enum { MAXPATH_GENERAL, MAXPATH_2X2, MAXPATH_2X2_AVX512 } max_path;
@@ -102,14 +97,14 @@ static int64_t plane_grain(int64_t planes, int64_t work)
 
 /* (IX is a constant, so each version is a loop without a branch; the
  * indices are 32-bit inside a row, since W < 2^31 there.) */
-TSH_POOL_MV static void max2x2_float(const float *restrict r0, int64_t W, float *restrict y, int64_t *restrict ix,
+TSH_MULTIVERSION static void max2x2_float(const float *restrict r0, int64_t W, float *restrict y, int64_t *restrict ix,
                                      int64_t OW, int64_t base)
 {
     if (ix) MAX2X2_ROW(float, 1);
     else MAX2X2_ROW(float, 0);
 }
 
-TSH_POOL_MV static void max2x2_double(const double *restrict r0, int64_t W, double *restrict y,
+TSH_MULTIVERSION static void max2x2_double(const double *restrict r0, int64_t W, double *restrict y,
                                       int64_t *restrict ix, int64_t OW, int64_t base)
 {
     if (ix) MAX2X2_ROW(double, 1);
