@@ -17,6 +17,8 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 
+#include <immintrin.h>
+
 #define TARGET __attribute__((target("avx512f,avx512vl,fma")))
 #define OCB 8    /* output channels per register block */
 #define LANES 16 /* floats per vector */
@@ -65,7 +67,7 @@ static inline TARGET v16 load16(const float *p)
  * call, so the accumulators live in registers. */
 static inline __attribute__((always_inline)) TARGET void fwd_row(const dctx *c, const float *xp, const float *wb,
                                                                 const float *bias8, int64_t oh, float *out,
-                                                                const int NV)
+                                                                int64_t no, const int NV)
 {
     v16 acc[OCB][2];
     _Pragma("GCC unroll 8")
@@ -87,15 +89,21 @@ static inline __attribute__((always_inline)) TARGET void fwd_row(const dctx *c, 
                     for (int v = 0; v < NV; v++) acc[o][v] += wk[o] * xv[v];
             }
         }
+    /* straight into y: OW lanes of each of the no channels (planes OH*OW apart) */
+    __mmask16 last = (__mmask16)((1u << (c->OW - LANES * (NV - 1))) - 1);
     _Pragma("GCC unroll 8")
-    for (int o = 0; o < OCB; o++) memcpy(out + o * LANES * 2, acc[o], sizeof(v16) * (size_t)NV);
+    for (int o = 0; o < OCB; o++) {
+        if (o >= no) break;
+        float *r = out + o * c->OH * c->OW;
+        if (NV == 2) _mm512_storeu_ps(r, (__m512)acc[o][0]);
+        _mm512_mask_storeu_ps(r + LANES * (NV - 1), last, (__m512)acc[o][NV - 1]);
+    }
 }
 
 TARGET static void fwd_range(void *vc, int64_t begin, int64_t end)
 {
     dctx *c = vc;
     float *xp = malloc(sizeof(float) * (size_t)(c->cin_g * c->Hp * c->Wp));
-    float rows[OCB * LANES * 2];
     if (!xp) {
         fail_chunk(c);
         return;
@@ -109,11 +117,9 @@ TARGET static void fwd_range(void *vc, int64_t begin, int64_t end)
                 float bias8[OCB] = {0};
                 for (int64_t o = 0; o < no && c->bias; o++) bias8[o] = c->bias[o0 + o];
                 for (int64_t oh = 0; oh < c->OH; oh++) {
-                    if (c->nv == 1) fwd_row(c, xp, wb, bias8, oh, rows, 1);
-                    else fwd_row(c, xp, wb, bias8, oh, rows, 2);
-                    for (int64_t o = 0; o < no; o++)
-                        memcpy(c->y + ((n * c->O + o0 + o) * c->OH + oh) * c->OW, rows + o * LANES * 2,
-                               sizeof(float) * (size_t)c->OW);
+                    float *out = c->y + ((n * c->O + o0) * c->OH + oh) * c->OW;
+                    if (c->nv == 1) fwd_row(c, xp, wb, bias8, oh, out, no, 1);
+                    else fwd_row(c, xp, wb, bias8, oh, out, no, 2);
                 }
             }
         }
@@ -183,6 +189,7 @@ static inline __attribute__((always_inline)) TARGET void bwd_block(const dctx *c
                                 d[o] = load16(dr + o * c->OH * LANES * 2 + LANES * v);                     \
                             _Pragma("GCC unroll 8") for (int kw = 0; kw < KWC; kw++) {                     \
                                 v16 xv = load16(xr + kw + LANES * v);                                      \
+                                __asm__("" : "+v"(xv)); /* one (line-splitting) load, not OB */           \
                                 _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++) acc[o][kw] += d[o] * xv; \
                             }                                                                              \
                         }                                                                                  \
