@@ -72,16 +72,18 @@ TARGET static void pad_planes(const dctx *c, int64_t n, int64_t grp, float *xp)
     }
 }
 
-/* One output row of OCB channels: acc[o][v] = bias + sum over (ic, kh, kw)
- * of w[o][k] * xp[ic][oh + kh][kw + LANES*v ...]. NV is a constant at each
- * call, so the accumulators live in registers. */
+/* One output row of OB channels (OB <= OCB, the rest of the block's
+ * weights unused): acc[o][v] = bias + sum over (ic, kh, kw) of w[o][k] *
+ * xp[ic][oh + kh][kw + LANES*v ...]. NV and OB are constants at each call,
+ * so the accumulators live in registers and no lane works for a channel
+ * that is not there (LeNet's 6). */
 static inline __attribute__((always_inline)) TARGET void fwd_row(const dctx *c, const float *xp, const float *wb,
                                                                 const float *bias8, int64_t oh, float *out,
-                                                                int64_t no, const int NV)
+                                                                int64_t no, const int NV, const int OB)
 {
     v16 acc[OCB][2];
     _Pragma("GCC unroll 8")
-    for (int o = 0; o < OCB; o++)
+    for (int o = 0; o < OB; o++)
         _Pragma("GCC unroll 2")
         for (int v = 0; v < NV; v++) acc[o][v] = (v16){0} + bias8[o];
     int64_t k = 0;
@@ -94,7 +96,7 @@ static inline __attribute__((always_inline)) TARGET void fwd_row(const dctx *c, 
                 for (int v = 0; v < NV; v++) xv[v] = load16(xr + kw + LANES * v);
                 const float *wk = wb + k * OCB;
                 _Pragma("GCC unroll 8")
-                for (int o = 0; o < OCB; o++)
+                for (int o = 0; o < OB; o++)
                     _Pragma("GCC unroll 2")
                     for (int v = 0; v < NV; v++) acc[o][v] += wk[o] * xv[v];
             }
@@ -102,11 +104,27 @@ static inline __attribute__((always_inline)) TARGET void fwd_row(const dctx *c, 
     /* straight into y: OW lanes of each of the no channels (planes OH*OW apart) */
     __mmask16 last = (__mmask16)((1u << (c->OW - LANES * (NV - 1))) - 1);
     _Pragma("GCC unroll 8")
-    for (int o = 0; o < OCB; o++) {
+    for (int o = 0; o < OB; o++) {
         if (o >= no) break;
         float *r = out + o * c->OH * c->OW;
         if (NV == 2) _mm512_storeu_ps(r, (__m512)acc[o][0]);
         _mm512_mask_storeu_ps(r + LANES * (NV - 1), last, (__m512)acc[o][NV - 1]);
+    }
+}
+
+/* fwd_row for a block of no channels: 6 (LeNet's, and 3 times 2) or 4 as
+ * such, anything else as the whole block of OCB. */
+static TARGET void fwd_rows(const dctx *c, const float *xp, const float *wb, const float *bias8, float *y,
+                            int64_t no)
+{
+    for (int64_t oh = 0; oh < c->OH; oh++) {
+        float *out = y + oh * c->OW;
+        if (c->nv == 1 && no == 6) fwd_row(c, xp, wb, bias8, oh, out, no, 1, 6);
+        else if (no == 6) fwd_row(c, xp, wb, bias8, oh, out, no, 2, 6);
+        else if (c->nv == 1 && no <= 4) fwd_row(c, xp, wb, bias8, oh, out, no, 1, 4);
+        else if (no <= 4) fwd_row(c, xp, wb, bias8, oh, out, no, 2, 4);
+        else if (c->nv == 1) fwd_row(c, xp, wb, bias8, oh, out, no, 1, OCB);
+        else fwd_row(c, xp, wb, bias8, oh, out, no, 2, OCB);
     }
 }
 
@@ -126,11 +144,7 @@ TARGET static void fwd_range(void *vc, int64_t begin, int64_t end)
                 int64_t o0 = g * c->cout_g + b * OCB, no = c->cout_g - b * OCB < OCB ? c->cout_g - b * OCB : OCB;
                 float bias8[OCB] = {0};
                 for (int64_t o = 0; o < no && c->bias; o++) bias8[o] = c->bias[o0 + o];
-                for (int64_t oh = 0; oh < c->OH; oh++) {
-                    float *out = c->y + ((n * c->O + o0) * c->OH + oh) * c->OW;
-                    if (c->nv == 1) fwd_row(c, xp, wb, bias8, oh, out, no, 1);
-                    else fwd_row(c, xp, wb, bias8, oh, out, no, 2);
-                }
+                fwd_rows(c, xp, wb, bias8, c->y + (n * c->O + o0) * c->OH * c->OW, no);
             }
         }
     free(xp);
