@@ -5,6 +5,7 @@
  * layout, broadcast batch dims (stride 0), k = 0 and empty results, every
  * dtype the op takes. Also checks a few results against known values. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linalg.h"
@@ -304,6 +305,43 @@ static void test_gemm_direct(void)
     }
 }
 
+/* float32 products big enough for oneDNN's sgemm (and, with TENSH_DNNL=0,
+ * OpenBLAS's), over every operand and output layout, both orders of C. */
+static void test_gemm_sizes(const char *path)
+{
+    for (int iter = 0; iter < 40; iter++) {
+        int64_t bsz = kc_randint(1, 2), m = kc_randint(48, 130), n = kc_randint(48, 130), k = kc_randint(48, 130);
+        if (iter % 5 == 0) m = 1 + kc_randint(0, 1) * 300; /* skinny: a vector, or tall */
+        double lo, hi, rtol, atol;
+        value_range(TSH_F32, &lo, &hi);
+        gemm_tol(TSH_F32, k + 2, &rtol, &atol);
+        double alpha = iter % 3 == 0 ? 1.5 : 1, beta = iter % 4 == 1 ? -0.5 : 0;
+        int64_t sa[3] = {bsz, m, k}, sb[3] = {bsz, k, n}, so[3] = {bsz, m, n};
+        int ka = iter % 6, kb = (iter / 6) % 6, ko = iter % 5;
+        tsh_tensor *a = make_operand(ka, sa, TSH_F32, lo, hi), *b = make_operand(kb, sb, TSH_F32, lo, hi);
+        tsh_tensor *o = make_operand(ko, so, TSH_F32, lo, hi);
+        if (beta == 0) tsh_fill_(o, NAN); /* must not be read */
+        tsh_tensor *init = NULL, *want = NULL;
+        tsh_clone(o, &init);
+        kc_use_ref(1);
+        tsh_status s1 = tsh_gemm_(o, a, b, alpha, beta);
+        tsh_clone(o, &want);
+        tsh_copy_(o, init);
+        kc_use_ref(0);
+        tsh_status s2 = tsh_gemm_(o, a, b, alpha, beta);
+        char what[256];
+        snprintf(what, sizeof what, "gemm[%s] float32 b%lld m%lld n%lld k%lld layouts %d/%d/%d alpha %g beta %g",
+                 path, (long long)bsz, (long long)m, (long long)n, (long long)k, ka, kb, ko, alpha, beta);
+        KC_CHECK(s1 == TSH_OK && s2 == TSH_OK, "%s: %s", what, tsh_errmsg());
+        if (s1 == TSH_OK && s2 == TSH_OK) KC_CHECK(kc_compare(what, o, want, rtol, atol), "%s", what);
+        tsh_tensor_release(a);
+        tsh_tensor_release(b);
+        tsh_tensor_release(o);
+        tsh_tensor_release(init);
+        tsh_tensor_release(want);
+    }
+}
+
 static const tsh_dtype all_dtypes[] = {TSH_BOOL, TSH_U8, TSH_I32, TSH_I64, TSH_F16, TSH_BF16, TSH_F32, TSH_F64};
 
 static void test_flip_tri(void)
@@ -480,6 +518,11 @@ int main(void)
     test_big();
     test_addmm();
     test_gemm_direct();
+    setenv("TENSH_DNNL", "1", 1);
+    test_gemm_sizes("onednn");
+    setenv("TENSH_DNNL", "0", 1);
+    test_gemm_sizes("openblas");
+    unsetenv("TENSH_DNNL");
     test_flip_tri();
     test_cat_stack_repeat();
     return kc_finish();
