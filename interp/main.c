@@ -311,5 +311,7 @@ int main(int argc, char **argv)
     int ok = lua_toboolean(L, -1);
     report(L, status);
     lua_close(L);
-    return (ok && status == LUA_OK) ? 0 : 1;
+    int code = (ok && status == LUA_OK) ? 0 : 1;
+    tsh_warm_up_exit(code);
+    return code;
 }

@@ -40,7 +40,10 @@ int tsh_get_num_threads(void);
 /* Starts what would otherwise start inside a user's first ops: the thread
  * pool's workers (in this thread, which owns the pool) and, on a helper
  * thread, OpenBLAS's buffers. Called once at startup; cheap (tens of µs
- * on this thread). */
+ * on this thread). Call tsh_warm_up_exit(status) before exit(status)
+ * (main.c, and os.exit through init.c's wrapper): it may end the process
+ * itself (see cpu/threads.c). */
 void tsh_warm_up(void);
+void tsh_warm_up_exit(int status);
 
 #endif

@@ -6,6 +6,29 @@
 
 void tshL_init_tables(lua_State *L);
 
+/* os.exit, through the startup warm-up's exit (backend.h): os.exit's
+ * status argument, true (the default) 0, false 1, or a number. */
+static int os_exit(lua_State *L)
+{
+    int code = lua_isboolean(L, 1) ? (lua_toboolean(L, 1) ? 0 : 1) : (int)luaL_optinteger(L, 1, 0);
+    tsh_warm_up_exit(code);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
+}
+
+static void wrap_os_exit(lua_State *L)
+{
+    if (lua_getglobal(L, "os") == LUA_TTABLE && lua_getfield(L, -1, "exit") == LUA_TFUNCTION) {
+        lua_pushcclosure(L, os_exit, 1);
+        lua_setfield(L, -2, "exit");
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
 int luaopen_tensh(lua_State *L)
 {
     tsh_backends_init();
@@ -36,6 +59,7 @@ int luaopen_tensh(lua_State *L)
      * numbers, against 0.35 µs after): pay that here, for the arithmetic
      * operators, along with the thread pool and BLAS (tsh_warm_up). */
     tsh_warm_up();
+    wrap_os_exit(L);
     if (luaL_dostring(L, "local a = tensor.ones(2) local _ = a + a, a - a, a * a, a / a, a:sum(), -a") != LUA_OK)
         lua_pop(L, 1); /* a warm-up that fails costs nothing but its time */
     lua_gc(L, LUA_GCCOLLECT); /* its tensors go back to the allocator's cache */

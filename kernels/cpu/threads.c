@@ -1,9 +1,13 @@
 /* cpu/threads.c: one thread pool. OpenBLAS is linked in its OpenMP build, so
  * it and our kernels share libgomp's pool instead of fighting over cores. */
 #include <cblas.h>
+#ifdef TSH_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
 #include <omp.h>
 #include <pthread.h>
-#include <stdlib.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "../../interp/core/backend.h"
 
@@ -18,24 +22,39 @@ void tsh_set_num_threads(int n)
 
 int tsh_get_num_threads(void) { return omp_get_max_threads(); }
 
-/* A small GEMM: OpenBLAS maps and touches its packing buffers on its first
- * call (0.7 ms measured), which would otherwise land on a user's first
- * matmul. On a helper thread, so startup does not wait for it; exit does
- * (join_blas), since OpenBLAS frees those buffers in its destructor. */
+/* Small GEMMs on a helper thread, so that startup does not wait: OpenBLAS
+ * maps and touches its packing buffers on its first call (0.7 ms), and
+ * oneDNN generates its GEMM kernels (7-30 ms), costs that would otherwise
+ * land on a user's first matmul. The thread has a pool of one (no second
+ * OpenMP team). oneDNN registers destructors for what it builds, which
+ * exit() would run under the thread's feet: tsh_warm_up_exit joins a
+ * finished thread, and ends a process that exits sooner (tensh -e '') with
+ * _exit, after flushing stdio. Not in sanitizer builds, whose leak check
+ * runs at exit(). */
 static pthread_t blas_thread;
-static int blas_started;
+static int blas_started, blas_done;
 
 static void *warm_blas(void *arg)
 {
     (void)arg;
     static float a[64 * 64], c[64 * 64];
+    omp_set_num_threads(1);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 64, 64, 1.0f, a, 64, a, 64, 0.0f, c, 64);
+#ifdef TSH_HAVE_DNNL
+    dnnl_sgemm('N', 'N', 64, 64, 64, 1.0f, a, 64, a, 64, 0.0f, c, 64);
+#endif
+    __atomic_store_n(&blas_done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
-static void join_blas(void)
+void tsh_warm_up_exit(int status)
 {
-    if (blas_started) pthread_join(blas_thread, NULL);
+    if (!blas_started) return;
+    if (!__atomic_load_n(&blas_done, __ATOMIC_ACQUIRE)) {
+        fflush(NULL);
+        _exit(status);
+    }
+    pthread_join(blas_thread, NULL);
     blas_started = 0;
 }
 
@@ -49,9 +68,8 @@ void tsh_warm_up(void)
 #pragma omp parallel
     {
     }
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     /* (without the thread, the first matmul pays, as before) */
-    if (pthread_create(&blas_thread, NULL, warm_blas, NULL) == 0) {
-        blas_started = 1;
-        atexit(join_blas);
-    }
+    if (pthread_create(&blas_thread, NULL, warm_blas, NULL) == 0) blas_started = 1;
+#endif
 }
