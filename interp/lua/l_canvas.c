@@ -602,8 +602,5 @@ static int luaopen_canvas(lua_State *L)
 
 void tshL_open_canvas(lua_State *L)
 {
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushcfunction(L, luaopen_canvas);
-    lua_setfield(L, -2, "tensh.canvas");
-    lua_pop(L, 1);
+    tshL_preload(L, "tensh.canvas", luaopen_canvas);
 }

@@ -502,8 +502,5 @@ static int open_nnf(lua_State *L)
 
 void tshL_open_nnf(lua_State *L)
 {
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushcfunction(L, open_nnf);
-    lua_setfield(L, -2, "tensh.nnf");
-    lua_pop(L, 1);
+    tshL_preload(L, "tensh.nnf", open_nnf);
 }

@@ -40,8 +40,5 @@ static int open_optimf(lua_State *L)
 
 void tshL_open_optimf(lua_State *L)
 {
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushcfunction(L, open_optimf);
-    lua_setfield(L, -2, "tensh.optimf");
-    lua_pop(L, 1);
+    tshL_preload(L, "tensh.optimf", open_optimf);
 }

@@ -452,3 +452,11 @@ void tshL_init_tables(lua_State *L)
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_METHODS);
 }
+
+void tshL_preload(lua_State *L, const char *name, lua_CFunction open)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushcfunction(L, open);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}

@@ -77,6 +77,8 @@ typedef struct tshL_Reg {
 void tshL_register(lua_State *L, const tshL_Reg *regs);
 /* Records help text for the value at idx (a function or table). */
 void tshL_sethelp(lua_State *L, int idx, const char *text);
+/* package.preload[name] = open: the module is built on its first require. */
+void tshL_preload(lua_State *L, const char *name, lua_CFunction open);
 /* Pushes the help text of the value at idx, or nil. */
 void tshL_gethelp(lua_State *L, int idx);
 /* Pushes the module table / methods table. */

@@ -264,6 +264,30 @@ static tsh_tensor *make_operand(int kind, const int64_t *shape, tsh_dtype dt, do
     return kc_tensor(3, shape, dt, (kc_layout)kind, lo, hi);
 }
 
+/* o = alpha a b + beta o on the reference kernels and on the fast ones,
+ * from the same starting o, compared; releases a, b and o. With beta = 0
+ * the starting o is NaN (float dtypes), which must not be read. */
+static void check_gemm(const char *what, tsh_tensor *o, tsh_tensor *a, tsh_tensor *b, double alpha, double beta,
+                       double rtol, double atol)
+{
+    if (beta == 0 && tsh_dtype_is_float(o->dtype)) tsh_fill_(o, NAN);
+    tsh_tensor *init = NULL, *want = NULL;
+    tsh_clone(o, &init);
+    kc_use_ref(1);
+    tsh_status s1 = tsh_gemm_(o, a, b, alpha, beta);
+    tsh_clone(o, &want);
+    tsh_copy_(o, init); /* the same starting values for the fast kernel */
+    kc_use_ref(0);
+    tsh_status s2 = tsh_gemm_(o, a, b, alpha, beta);
+    KC_CHECK(s1 == TSH_OK && s2 == TSH_OK, "%s: %s", what, tsh_errmsg());
+    if (s1 == TSH_OK && s2 == TSH_OK) KC_CHECK(kc_compare(what, o, want, rtol, atol), "%s", what);
+    tsh_tensor_release(a);
+    tsh_tensor_release(b);
+    tsh_tensor_release(o);
+    tsh_tensor_release(init);
+    tsh_tensor_release(want);
+}
+
 static void test_gemm_direct(void)
 {
     const tsh_dtype dts[] = {TSH_F32, TSH_F64, TSH_I32, TSH_I64, TSH_U8, TSH_BOOL};
@@ -282,26 +306,11 @@ static void test_gemm_direct(void)
         int ka = (int)kc_randint(0, 5), kb = (int)kc_randint(0, 5), ko = (int)kc_randint(0, 4);
         tsh_tensor *a = make_operand(ka, sa, dt, lo, hi), *b = make_operand(kb, sb, dt, lo, hi);
         tsh_tensor *o = make_operand(ko, so, dt, lo, hi);
-        if (beta == 0 && tsh_dtype_is_float(dt)) tsh_fill_(o, NAN); /* must not be read */
-        tsh_tensor *init = NULL, *want = NULL;
-        tsh_clone(o, &init);
-        kc_use_ref(1);
-        tsh_status s1 = tsh_gemm_(o, a, b, alpha, beta);
-        tsh_clone(o, &want);
-        tsh_copy_(o, init); /* the same starting values for the fast kernel */
-        kc_use_ref(0);
-        tsh_status s2 = tsh_gemm_(o, a, b, alpha, beta);
         char what[256];
         snprintf(what, sizeof what, "gemm %s b%lld m%lld n%lld k%lld layouts %d/%d/%d alpha %g beta %g",
                  tsh_dtype_name(dt), (long long)bsz, (long long)m, (long long)n, (long long)k, ka, kb,
                  ko, alpha, beta);
-        KC_CHECK(s1 == TSH_OK && s2 == TSH_OK, "%s: %s", what, tsh_errmsg());
-        if (s1 == TSH_OK && s2 == TSH_OK) KC_CHECK(kc_compare(what, o, want, rtol, atol), "%s", what);
-        tsh_tensor_release(a);
-        tsh_tensor_release(b);
-        tsh_tensor_release(o);
-        tsh_tensor_release(init);
-        tsh_tensor_release(want);
+        check_gemm(what, o, a, b, alpha, beta, rtol, atol);
     }
 }
 
@@ -320,25 +329,10 @@ static void test_gemm_sizes(const char *path)
         int ka = iter % 6, kb = (iter / 6) % 6, ko = iter % 5;
         tsh_tensor *a = make_operand(ka, sa, TSH_F32, lo, hi), *b = make_operand(kb, sb, TSH_F32, lo, hi);
         tsh_tensor *o = make_operand(ko, so, TSH_F32, lo, hi);
-        if (beta == 0) tsh_fill_(o, NAN); /* must not be read */
-        tsh_tensor *init = NULL, *want = NULL;
-        tsh_clone(o, &init);
-        kc_use_ref(1);
-        tsh_status s1 = tsh_gemm_(o, a, b, alpha, beta);
-        tsh_clone(o, &want);
-        tsh_copy_(o, init);
-        kc_use_ref(0);
-        tsh_status s2 = tsh_gemm_(o, a, b, alpha, beta);
         char what[256];
         snprintf(what, sizeof what, "gemm[%s] float32 b%lld m%lld n%lld k%lld layouts %d/%d/%d alpha %g beta %g",
                  path, (long long)bsz, (long long)m, (long long)n, (long long)k, ka, kb, ko, alpha, beta);
-        KC_CHECK(s1 == TSH_OK && s2 == TSH_OK, "%s: %s", what, tsh_errmsg());
-        if (s1 == TSH_OK && s2 == TSH_OK) KC_CHECK(kc_compare(what, o, want, rtol, atol), "%s", what);
-        tsh_tensor_release(a);
-        tsh_tensor_release(b);
-        tsh_tensor_release(o);
-        tsh_tensor_release(init);
-        tsh_tensor_release(want);
+        check_gemm(what, o, a, b, alpha, beta, rtol, atol);
     }
 }
 
