@@ -31,9 +31,14 @@ int tsh_get_num_threads(void) { return omp_get_max_threads(); }
  * finished thread, and ends a process that exits sooner (tensh -e '') with
  * _exit, after flushing stdio. Not in sanitizer builds, whose leak check
  * runs at exit(). */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define WARM_THREAD 1
+#endif
+
 static pthread_t blas_thread;
 static int blas_started, blas_done;
 
+#ifdef WARM_THREAD
 static void *warm_blas(void *arg)
 {
     (void)arg;
@@ -46,6 +51,7 @@ static void *warm_blas(void *arg)
     __atomic_store_n(&blas_done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
+#endif
 
 void tsh_warm_up_exit(int status)
 {
@@ -68,7 +74,7 @@ void tsh_warm_up(void)
 #pragma omp parallel
     {
     }
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#ifdef WARM_THREAD
     /* (without the thread, the first matmul pays, as before) */
     if (pthread_create(&blas_thread, NULL, warm_blas, NULL) == 0) blas_started = 1;
 #endif
