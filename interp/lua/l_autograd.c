@@ -45,19 +45,16 @@ static int node_index(lua_State *L)
     return luaL_error(L, "grad_fn has no field '%s' (it has name and next_functions)", k);
 }
 
+static const luaL_Reg node_metamethods[] = {
+    {"__gc", node_gc}, {"__tostring", node_tostring}, {"__index", node_index}, {NULL, NULL},
+};
+
 static void push_node(lua_State *L, tsh_node *n)
 {
     tsh_node **p = lua_newuserdatauv(L, sizeof *p, 0);
     n->refcount++;
     *p = n;
-    if (luaL_newmetatable(L, TSHL_NODE)) {
-        lua_pushcfunction(L, node_gc);
-        lua_setfield(L, -2, "__gc");
-        lua_pushcfunction(L, node_tostring);
-        lua_setfield(L, -2, "__tostring");
-        lua_pushcfunction(L, node_index);
-        lua_setfield(L, -2, "__index");
-    }
+    if (luaL_newmetatable(L, TSHL_NODE)) luaL_setfuncs(L, node_metamethods, 0);
     lua_setmetatable(L, -2);
 }
 

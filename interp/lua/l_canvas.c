@@ -559,6 +559,8 @@ static const luaL_Reg canvas_methods[] = {
     {"markers", c_markers}, {"image", c_image}, {"segments", c_segments}, {NULL, NULL},
 };
 
+static const luaL_Reg canvas_metamethods[] = {{"__gc", c_gc}, {"__close", c_gc}, {NULL, NULL}};
+
 static const luaL_Reg canvas_funcs[] = {
     {"memory", c_memory}, {"file", c_file}, {"read_png", c_read_png}, {"minmax", c_minmax},
     {"histogram", c_histogram}, {"count_in_rects", c_count_in_rects}, {"shift", c_shift},
@@ -588,10 +590,7 @@ static int luaopen_canvas(lua_State *L)
     luaL_newmetatable(L, CANVAS_MT);
     luaL_newlib(L, canvas_methods);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, c_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, c_gc);
-    lua_setfield(L, -2, "__close");
+    luaL_setfuncs(L, canvas_metamethods, 0);
     lua_pop(L, 1);
     luaL_newlib(L, canvas_funcs);
     tshL_canvas_open_term(L);

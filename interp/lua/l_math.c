@@ -376,9 +376,10 @@ static const math_fn fns[] = {
      "  tensor{-2, 3}:clamp_max(0)  --> tensor{-2, 0}", "t:clamp_max_(max)", "tensor{-2, 5}:clamp_max_(0)  --> tensor{-2, 0}"},
 };
 
-static const struct { const char *event; lua_CFunction fn; } operators[] = {
+static const luaL_Reg operators[] = {
     {"__add", mf_add}, {"__sub", mf_sub}, {"__mul", mf_mul}, {"__div", mf_div},
     {"__idiv", mf_floor_divide}, {"__mod", mf_remainder}, {"__pow", mf_pow}, {"__unm", mf_unm},
+    {NULL, NULL},
 };
 
 void tshL_open_math(lua_State *L)
@@ -400,9 +401,6 @@ void tshL_open_math(lua_State *L)
     }
     /* Comparisons stay methods: Lua turns __eq/__lt/__le results into booleans. */
     luaL_getmetatable(L, TSHL_TENSOR);
-    for (size_t k = 0; k < sizeof operators / sizeof operators[0]; k++) {
-        lua_pushcfunction(L, operators[k].fn);
-        lua_setfield(L, -2, operators[k].event);
-    }
+    luaL_setfuncs(L, operators, 0);
     lua_pop(L, 1);
 }

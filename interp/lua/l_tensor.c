@@ -57,27 +57,21 @@ static int t_len(lua_State *L)
 
 /* ---- description ---- */
 
-static int t_size(lua_State *L)
+/* t:size([dim]) and t:stride([dim]): the whole Size, or one dim's entry. */
+static int size_or_stride(lua_State *L, bool stride)
 {
     tsh_tensor *t = tshL_check(L, 1);
+    const int64_t *v = stride ? t->stride : t->shape;
     if (lua_isnoneornil(L, 2)) {
-        tshL_push_size(L, t->ndim, t->shape);
+        tshL_push_size(L, t->ndim, v);
         return 1;
     }
-    lua_pushinteger(L, t->ndim ? t->shape[tshL_checkdim(L, 2, t->ndim)] : 1);
+    lua_pushinteger(L, t->ndim ? v[tshL_checkdim(L, 2, t->ndim)] : 1);
     return 1;
 }
 
-static int t_stride(lua_State *L)
-{
-    tsh_tensor *t = tshL_check(L, 1);
-    if (lua_isnoneornil(L, 2)) {
-        tshL_push_size(L, t->ndim, t->stride);
-        return 1;
-    }
-    lua_pushinteger(L, t->ndim ? t->stride[tshL_checkdim(L, 2, t->ndim)] : 1);
-    return 1;
-}
+static int t_size(lua_State *L) { return size_or_stride(L, false); }
+static int t_stride(lua_State *L) { return size_or_stride(L, true); }
 
 static int t_dim(lua_State *L)
 {
@@ -146,39 +140,29 @@ static int is_tensor(lua_State *L)
 
 /* ---- views ---- */
 
-static int t_view(lua_State *L)
+/* view, reshape and expand: t and a new shape, given as sizes or as a
+ * tensor whose shape to take (the *_as forms). */
+typedef tsh_status (*shape_fn)(tsh_tensor *, int, const int64_t *, tsh_tensor **);
+
+static int with_shape(lua_State *L, shape_fn f)
 {
-    tsh_tensor *t = tshL_check(L, 1), *o;
+    tsh_tensor *t = tshL_check(L, 1), *like = tshL_test(L, 2), *o;
     int nd;
     int64_t shape[TSH_MAX_DIMS];
-    if (tshL_test(L, 2)) { /* view_as */
-        tsh_tensor *like = tshL_test(L, 2);
+    if (like) {
         nd = like->ndim;
         memcpy(shape, like->shape, sizeof shape);
     } else {
         tshL_check_shape(L, 2, &nd, shape);
     }
-    TSHL_TRY(L, tsh_view(t, nd, shape, &o));
+    TSHL_TRY(L, f(t, nd, shape, &o));
     tshL_push(L, o);
     return 1;
 }
 
-static int t_reshape(lua_State *L)
-{
-    tsh_tensor *t = tshL_check(L, 1), *o;
-    int nd;
-    int64_t shape[TSH_MAX_DIMS];
-    if (tshL_test(L, 2)) {
-        tsh_tensor *like = tshL_test(L, 2);
-        nd = like->ndim;
-        memcpy(shape, like->shape, sizeof shape);
-    } else {
-        tshL_check_shape(L, 2, &nd, shape);
-    }
-    TSHL_TRY(L, tsh_reshape(t, nd, shape, &o));
-    tshL_push(L, o);
-    return 1;
-}
+static int t_view(lua_State *L) { return with_shape(L, tsh_view); }
+static int t_reshape(lua_State *L) { return with_shape(L, tsh_reshape); }
+static int t_expand(lua_State *L) { return with_shape(L, tsh_expand_shape); }
 
 static int t_flatten(lua_State *L)
 {
@@ -261,23 +245,6 @@ static int t_select(lua_State *L)
     return 1;
 }
 
-static int t_expand(lua_State *L)
-{
-    tsh_tensor *t = tshL_check(L, 1), *o;
-    int nd;
-    int64_t shape[TSH_MAX_DIMS];
-    tsh_tensor *like = tshL_test(L, 2);
-    if (like) {
-        nd = like->ndim;
-        memcpy(shape, like->shape, sizeof shape);
-    } else {
-        tshL_check_shape(L, 2, &nd, shape);
-    }
-    TSHL_TRY(L, tsh_expand_shape(t, nd, shape, &o));
-    tshL_push(L, o);
-    return 1;
-}
-
 static int t_squeeze(lua_State *L)
 {
     tsh_tensor *t = tshL_check(L, 1), *o;
@@ -338,12 +305,18 @@ static int t_copy_(lua_State *L)
     return 1;
 }
 
+/* Fills t with the Lua value at idx: booleans, and integers into an
+ * integer dtype, exactly (an int64 past 2^53 survives); else as a double. */
+static void fill_with(lua_State *L, tsh_tensor *t, int idx)
+{
+    if (lua_isboolean(L, idx)) TSHL_TRY(L, tsh_fill_int_(t, lua_toboolean(L, idx)));
+    else if (lua_isinteger(L, idx) && !tsh_dtype_is_float(t->dtype)) TSHL_TRY(L, tsh_fill_int_(t, lua_tointeger(L, idx)));
+    else TSHL_TRY(L, tsh_fill_(t, luaL_checknumber(L, idx)));
+}
+
 static int t_fill_(lua_State *L)
 {
-    tsh_tensor *t = tshL_check(L, 1);
-    if (lua_isboolean(L, 2)) TSHL_TRY(L, tsh_fill_int_(t, lua_toboolean(L, 2)));
-    else if (lua_isinteger(L, 2) && !tsh_dtype_is_float(t->dtype)) TSHL_TRY(L, tsh_fill_int_(t, lua_tointeger(L, 2)));
-    else TSHL_TRY(L, tsh_fill_(t, luaL_checknumber(L, 2)));
+    fill_with(L, tshL_check(L, 1), 2);
     lua_settop(L, 1);
     return 1;
 }
@@ -549,16 +522,14 @@ static int make_filled(lua_State *L, const char *fname, int mode)
     if (mode == 3 && lua_type(L, 1) != LUA_TTABLE)
         return luaL_argerror(L, 1, "size must be a table, as in tensor.full({2, 3}, 7)");
     int next = tshL_check_shape(L, 1, &nd, shape);
-    lua_Number v = mode == 1 ? 1 : 0;
-    int isint = 1, isbool = 0;
-    if (mode == 3) { /* full: the value follows the shape */
-        if (lua_isboolean(L, next)) { v = lua_toboolean(L, next); isbool = 1; isint = 0; }
-        else { v = luaL_checknumber(L, next); isint = lua_isinteger(L, next); }
+    tsh_dtype def = TSH_DEFAULT_DTYPE;
+    if (mode == 3) { /* full: the value follows the shape, and sets the default dtype */
+        if (lua_isboolean(L, next)) def = TSH_BOOL;
+        else if (lua_isinteger(L, next)) def = TSH_I64;
+        else luaL_checknumber(L, next);
         next++;
     }
     tshL_check_options(L, next, fname, create_opts);
-    tsh_dtype def = TSH_DEFAULT_DTYPE;
-    if (mode == 3) def = isbool ? TSH_BOOL : isint ? TSH_I64 : TSH_DEFAULT_DTYPE;
     tsh_dtype dt = tshL_opt_dtype(L, next, "dtype", def);
     tsh_device dev = tshL_opt_device(L, next, "device", tsh_cpu_device());
     if (!lua_isnoneornil(L, next + 1))
@@ -566,10 +537,8 @@ static int make_filled(lua_State *L, const char *fname, int mode)
     tsh_tensor *t;
     TSHL_TRY(L, tsh_tensor_empty(nd, shape, dt, dev, &t));
     tshL_push(L, t);
-    if (mode != 2) {
-        if (mode == 3 && isint && !tsh_dtype_is_float(dt)) TSHL_TRY(L, tsh_fill_int_(t, luaL_checkinteger(L, next - 1)));
-        else TSHL_TRY(L, tsh_fill_(t, v));
-    }
+    if (mode == 3) fill_with(L, t, next - 1);
+    else if (mode != 2) TSHL_TRY(L, tsh_fill_(t, mode == 1 ? 1 : 0));
     tshL_apply_requires_grad(L, next, t);
     return 1;
 }
@@ -583,15 +552,13 @@ static int make_like(lua_State *L, const char *fname, int mode)
 {
     tsh_tensor *like = tshL_check(L, 1), *t;
     int opt = mode == 3 ? 3 : 2;
-    lua_Number v = mode == 1 ? 1 : mode == 3 ? luaL_checknumber(L, 2) : 0;
+    if (mode == 3) luaL_checknumber(L, 2);
     tshL_check_options(L, opt, fname, create_opts);
     tsh_dtype dt = tshL_opt_dtype(L, opt, "dtype", like->dtype);
     TSHL_TRY(L, tsh_tensor_empty_like(like, dt, &t));
     tshL_push(L, t);
-    if (mode != 2) {
-        if (mode == 3 && lua_isinteger(L, 2) && !tsh_dtype_is_float(dt)) TSHL_TRY(L, tsh_fill_int_(t, lua_tointeger(L, 2)));
-        else TSHL_TRY(L, tsh_fill_(t, v));
-    }
+    if (mode == 3) fill_with(L, t, 2);
+    else if (mode != 2) TSHL_TRY(L, tsh_fill_(t, mode == 1 ? 1 : 0));
     tshL_apply_requires_grad(L, opt, t);
     return 1;
 }
@@ -759,21 +726,18 @@ static const tshL_Reg regs[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static const luaL_Reg metamethods[] = {
+    {"__gc", t_gc}, {"__newindex", t_newindex}, {"__len", t_len}, {"__tostring", tshL_tostring}, {NULL, NULL},
+};
+
 void tshL_open_tensor(lua_State *L)
 {
     tshL_register(L, regs);
     luaL_newmetatable(L, TSHL_TENSOR);
-    lua_pushcfunction(L, t_gc);
-    lua_setfield(L, -2, "__gc");
-    tshL_push_methods(L);
+    luaL_setfuncs(L, metamethods, 0);
+    tshL_push_methods(L); /* __index looks up methods first, then fields */
     lua_pushcclosure(L, t_index, 1);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, t_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, t_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, tshL_tostring);
-    lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);
 
     tshL_push_module(L);

@@ -379,12 +379,8 @@ void tshL_push_size(lua_State *L, int ndim, const int64_t *shape)
         lua_pushinteger(L, shape[d]);
         lua_rawseti(L, -2, d + 1);
     }
-    if (luaL_newmetatable(L, "tensh.Size")) {
-        lua_pushcfunction(L, size_tostring);
-        lua_setfield(L, -2, "__tostring");
-        lua_pushcfunction(L, size_eq);
-        lua_setfield(L, -2, "__eq");
-    }
+    static const luaL_Reg size_metamethods[] = {{"__tostring", size_tostring}, {"__eq", size_eq}, {NULL, NULL}};
+    if (luaL_newmetatable(L, "tensh.Size")) luaL_setfuncs(L, size_metamethods, 0);
     lua_setmetatable(L, -2);
 }
 
