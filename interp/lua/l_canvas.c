@@ -54,6 +54,17 @@ static const double *opt_f64(lua_State *L, int idx, int64_t n, const char *what)
     return d;
 }
 
+/* The x and y tensors at idx and idx + 1 as float64 data (pushed, as
+ * check_f64 does), which must hold as many values; returns that count. */
+static int64_t check_xy(lua_State *L, int idx, const char *yname, const double **x, const double **y)
+{
+    int64_t n, m;
+    *x = check_f64(L, idx, &n, NULL);
+    *y = check_f64(L, idx + 1, &m, NULL);
+    if (n != m) luaL_error(L, "plot: x has %I values and %s has %I", (lua_Integer)n, yname, (lua_Integer)m);
+    return n;
+}
+
 static double field_num(lua_State *L, int idx, const char *k, double def)
 {
     lua_getfield(L, idx, k);
@@ -337,9 +348,8 @@ static int c_polyline(lua_State *L)
 {
     lua_settop(L, 5); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
-    int64_t n, m;
-    const double *x = check_f64(L, 2, &n, NULL), *y = check_f64(L, 3, &m, NULL);
-    if (n != m) return luaL_error(L, "plot: x has %I values and y has %I", (lua_Integer)n, (lua_Integer)m);
+    const double *x, *y;
+    int64_t n = check_xy(L, 2, "y", &x, &y);
     tsh_plot_tf tf;
     check_tf(L, 4, &tf);
     int simplify = lua_isnoneornil(L, 5) || lua_toboolean(L, 5);
@@ -352,9 +362,8 @@ static int c_stroke_polyline(lua_State *L)
 {
     lua_settop(L, 4); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
-    int64_t n, m;
-    const double *x = check_f64(L, 2, &n, NULL), *y = check_f64(L, 3, &m, NULL);
-    if (n != m) return luaL_error(L, "plot: x has %I values and y has %I", (lua_Integer)n, (lua_Integer)m);
+    const double *x, *y;
+    int64_t n = check_xy(L, 2, "y", &x, &y);
     tsh_plot_tf tf;
     check_tf(L, 4, &tf);
     lua_pushinteger(L, tsh_plot_polyline_stroke(cr, x, y, n, &tf));
@@ -366,9 +375,8 @@ static int c_band(lua_State *L)
 {
     lua_settop(L, 6); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
-    int64_t n, m;
-    const double *x = check_f64(L, 2, &n, NULL), *y1 = check_f64(L, 3, &m, NULL), *y2 = NULL;
-    if (n != m) return luaL_error(L, "plot: x has %I values and y1 has %I", (lua_Integer)n, (lua_Integer)m);
+    const double *x, *y1, *y2 = NULL;
+    int64_t n = check_xy(L, 2, "y1", &x, &y1);
     double y2c = 0;
     if (lua_type(L, 4) == LUA_TNUMBER) y2c = lua_tonumber(L, 4);
     else y2 = opt_f64(L, 4, n, "y2");
@@ -430,9 +438,8 @@ static int c_markers(lua_State *L)
 {
     lua_settop(L, 5); /* converted tensors are pushed above the arguments */
     cairo_t *cr = check_cr(L);
-    int64_t n, m;
-    const double *x = check_f64(L, 2, &n, NULL), *y = check_f64(L, 3, &m, NULL);
-    if (n != m) return luaL_error(L, "plot: x has %I values and y has %I", (lua_Integer)n, (lua_Integer)m);
+    const double *x, *y;
+    int64_t n = check_xy(L, 2, "y", &x, &y);
     tsh_plot_tf tf;
     check_tf(L, 4, &tf);
     luaL_checktype(L, 5, LUA_TTABLE);
@@ -498,9 +505,8 @@ static int c_image(lua_State *L)
 static int c_count_in_rects(lua_State *L)
 {
     lua_settop(L, 5); /* converted tensors are pushed above the arguments */
-    int64_t n, m;
-    const double *x = check_f64(L, 1, &n, NULL), *y = check_f64(L, 2, &m, NULL);
-    if (n != m) return luaL_error(L, "plot: x has %I values and y has %I", (lua_Integer)n, (lua_Integer)m);
+    const double *x, *y;
+    int64_t n = check_xy(L, 1, "y", &x, &y);
     tsh_plot_tf tf;
     check_tf(L, 3, &tf);
     luaL_checktype(L, 4, LUA_TTABLE);

@@ -162,9 +162,13 @@ static int l_take_along_dim(lua_State *L)
 
 static const char *const scatter_opts[] = {"reduce", NULL};
 
-/* t:scatter_(dim, idx, src or value, {reduce=}) on `target`. */
-static void do_scatter(lua_State *L, tsh_tensor *target, tsh_scatter_mode mode, const char *fname)
+/* t:scatter_(dim, idx, src or value, {reduce=}) on `target`; which: 0
+ * scatter_, 1 scatter, 2 scatter_add (either form). */
+static void do_scatter(lua_State *L, tsh_tensor *target, int which)
 {
+    static const char *names[] = {"scatter_", "scatter", "scatter_add"};
+    const char *fname = names[which];
+    tsh_scatter_mode mode = which == 2 ? TSH_SCATTER_ADD : TSH_SCATTER_SET;
     int dim = tshL_checkdim(L, 2, target->ndim);
     tsh_tensor *idx = check_index(L, 3);
     if (mode == TSH_SCATTER_SET) {
@@ -185,7 +189,7 @@ static void do_scatter(lua_State *L, tsh_tensor *target, tsh_scatter_mode mode, 
     if (src && src->ndim > 0) {
         st = tsh_scatter_(target, dim, idx, src, mode);
     } else {
-        if (mode == TSH_SCATTER_ADD && !src && lua_type(L, 4) == LUA_TNUMBER && strcmp(fname, "scatter_add") == 0)
+        if (which == 2 && !src && lua_type(L, 4) == LUA_TNUMBER)
             luaL_argerror(L, 4, "src tensor expected, got number (use scatter(dim, index, value, {reduce='add'}))");
         tsh_tensor *v = tshL_check_operand(L, 4);
         st = tsh_scatter_value_(target, dim, idx, v, mode);
@@ -194,37 +198,30 @@ static void do_scatter(lua_State *L, tsh_tensor *target, tsh_scatter_mode mode, 
     if (st != TSH_OK) tshL_error(L);
 }
 
-static int l_scatter_(lua_State *L)
+/* The scatter and index_put families: `put` writes into t itself (the
+ * in-place form, which returns t) or into a clone of t (which it returns). */
+typedef void (*put_fn)(lua_State *L, tsh_tensor *target, int which);
+
+static int put_inplace(lua_State *L, put_fn put, int which)
 {
     lua_settop(L, 5);
-    do_scatter(L, tshL_check(L, 1), TSH_SCATTER_SET, "scatter_");
+    put(L, tshL_check(L, 1), which);
     lua_settop(L, 1);
     return 1;
 }
 
-static int l_scatter(lua_State *L)
+static int put_copy(lua_State *L, put_fn put, int which)
 {
     lua_settop(L, 5);
     tshL_checkdim(L, 2, tshL_check(L, 1)->ndim);
-    do_scatter(L, push_clone(L), TSH_SCATTER_SET, "scatter");
+    put(L, push_clone(L), which);
     return 1;
 }
 
-static int l_scatter_add_(lua_State *L)
-{
-    lua_settop(L, 5);
-    do_scatter(L, tshL_check(L, 1), TSH_SCATTER_ADD, "scatter_add");
-    lua_settop(L, 1);
-    return 1;
-}
-
-static int l_scatter_add(lua_State *L)
-{
-    lua_settop(L, 5);
-    tshL_checkdim(L, 2, tshL_check(L, 1)->ndim);
-    do_scatter(L, push_clone(L), TSH_SCATTER_ADD, "scatter_add");
-    return 1;
-}
+static int l_scatter_(lua_State *L) { return put_inplace(L, do_scatter, 0); }
+static int l_scatter(lua_State *L) { return put_copy(L, do_scatter, 1); }
+static int l_scatter_add_(lua_State *L) { return put_inplace(L, do_scatter, 2); }
+static int l_scatter_add(lua_State *L) { return put_copy(L, do_scatter, 2); }
 
 static const char *const index_add_opts[] = {"alpha", NULL};
 
@@ -264,28 +261,12 @@ static void do_index_put(lua_State *L, tsh_tensor *target, int which)
     if (st != TSH_OK) tshL_error(L);
 }
 
-static int index_put_inplace(lua_State *L, int which)
-{
-    lua_settop(L, 5);
-    do_index_put(L, tshL_check(L, 1), which);
-    lua_settop(L, 1);
-    return 1;
-}
-
-static int index_put_copy(lua_State *L, int which)
-{
-    lua_settop(L, 5);
-    tshL_checkdim(L, 2, tshL_check(L, 1)->ndim);
-    do_index_put(L, push_clone(L), which);
-    return 1;
-}
-
-static int l_index_add_(lua_State *L) { return index_put_inplace(L, 0); }
-static int l_index_add(lua_State *L) { return index_put_copy(L, 0); }
-static int l_index_copy_(lua_State *L) { return index_put_inplace(L, 1); }
-static int l_index_copy(lua_State *L) { return index_put_copy(L, 1); }
-static int l_index_fill_(lua_State *L) { return index_put_inplace(L, 2); }
-static int l_index_fill(lua_State *L) { return index_put_copy(L, 2); }
+static int l_index_add_(lua_State *L) { return put_inplace(L, do_index_put, 0); }
+static int l_index_add(lua_State *L) { return put_copy(L, do_index_put, 0); }
+static int l_index_copy_(lua_State *L) { return put_inplace(L, do_index_put, 1); }
+static int l_index_copy(lua_State *L) { return put_copy(L, do_index_put, 1); }
+static int l_index_fill_(lua_State *L) { return put_inplace(L, do_index_put, 2); }
+static int l_index_fill(lua_State *L) { return put_copy(L, do_index_put, 2); }
 
 static tsh_tensor *check_value(lua_State *L, int arg)
 {
