@@ -53,9 +53,7 @@ static int arange_like(lua_State *L, const char *fname, bool inclusive)
     read_opts(L, nnum + 1, fname, &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, inclusive ? tsh_range(s, e, step, dt, dev, &o) : tsh_arange(s, e, step, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, nnum + 1, o);
-    return 1;
+    return tshL_push_new(L, o, nnum + 1);
 }
 
 static int l_arange(lua_State *L) { return arange_like(L, "arange", false); }
@@ -70,9 +68,7 @@ static int l_linspace(lua_State *L)
     read_opts(L, 4, "linspace", &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, tsh_linspace(s, e, steps, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, 4, o);
-    return 1;
+    return tshL_push_new(L, o, 4);
 }
 
 static int l_logspace(lua_State *L)
@@ -87,9 +83,7 @@ static int l_logspace(lua_State *L)
     read_opts(L, opt, "logspace", &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, tsh_logspace(s, e, steps, base, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, opt, o);
-    return 1;
+    return tshL_push_new(L, o, opt);
 }
 
 static int l_eye(lua_State *L)
@@ -106,9 +100,7 @@ static int l_eye(lua_State *L)
     read_opts(L, opt, "eye", &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, tsh_eye(n, m, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, opt, o);
-    return 1;
+    return tshL_push_new(L, o, opt);
 }
 
 /* ---- the generator ---- */
@@ -187,9 +179,7 @@ static int rand_make(lua_State *L, const char *fname, bool normal)
     read_opts(L, next, fname, &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, normal ? tsh_randn(nd, shape, dt, dev, &o) : tsh_rand(nd, shape, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, next, o);
-    return 1;
+    return tshL_push_new(L, o, next);
 }
 
 static int l_rand(lua_State *L) { return rand_make(L, "rand", false); }
@@ -216,9 +206,7 @@ static int l_normal(lua_State *L)
     read_opts(L, next, "normal", &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, tsh_normal(mean, std, nd, shape, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, next, o);
-    return 1;
+    return tshL_push_new(L, o, next);
 }
 
 static int check_size_table(lua_State *L, int arg, int *nd, int64_t *shape)
@@ -249,9 +237,7 @@ static int l_randint(lua_State *L)
     read_opts(L, next, "randint", &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, tsh_randint(low, high, nd, shape, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, next, o);
-    return 1;
+    return tshL_push_new(L, o, next);
 }
 
 static int l_randperm(lua_State *L)
@@ -262,9 +248,7 @@ static int l_randperm(lua_State *L)
     read_opts(L, 2, "randperm", &dt, &dev);
     tsh_tensor *o;
     TSHL_TRY(L, tsh_randperm(n, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, 2, o);
-    return 1;
+    return tshL_push_new(L, o, 2);
 }
 
 /* The *_like forms: like's shape, and its dtype and device unless the
@@ -284,9 +268,7 @@ static int make_like(lua_State *L, int opt, const char *fname, int kind, int64_t
     if (kind == LIKE_RAND) TSHL_TRY(L, tsh_rand(like->ndim, like->shape, dt, dev, &o));
     else if (kind == LIKE_RANDN) TSHL_TRY(L, tsh_randn(like->ndim, like->shape, dt, dev, &o));
     else TSHL_TRY(L, tsh_randint(low, high, like->ndim, like->shape, dt, dev, &o));
-    tshL_push(L, o);
-    tshL_apply_requires_grad(L, opt, o);
-    return 1;
+    return tshL_push_new(L, o, opt);
 }
 
 static int l_rand_like(lua_State *L) { return make_like(L, 2, "rand_like", LIKE_RAND, 0, 0); }
@@ -325,25 +307,19 @@ static int l_bernoulli(lua_State *L)
 
 /* ---- in-place fills ---- */
 
-static int l_uniform_(lua_State *L)
+/* uniform_([from=0, to=1]) and normal_([mean=0, std=1]) */
+static int fill_two_(lua_State *L, tsh_status (*fill)(tsh_tensor *, double, double))
 {
     tsh_tensor *t = tshL_check(L, 1);
-    double lo = luaL_optnumber(L, 2, 0), hi = luaL_optnumber(L, 3, 1);
+    double a = luaL_optnumber(L, 2, 0), b = luaL_optnumber(L, 3, 1);
     no_more(L, 4);
-    TSHL_TRY(L, tsh_uniform_(t, lo, hi));
+    TSHL_TRY(L, fill(t, a, b));
     lua_settop(L, 1);
     return 1;
 }
 
-static int l_normal_(lua_State *L)
-{
-    tsh_tensor *t = tshL_check(L, 1);
-    double mean = luaL_optnumber(L, 2, 0), std = luaL_optnumber(L, 3, 1);
-    no_more(L, 4);
-    TSHL_TRY(L, tsh_normal_(t, mean, std));
-    lua_settop(L, 1);
-    return 1;
-}
+static int l_uniform_(lua_State *L) { return fill_two_(L, tsh_uniform_); }
+static int l_normal_(lua_State *L) { return fill_two_(L, tsh_normal_); }
 
 /* random_(to) -> [0, to); random_(from, to) -> [from, to) */
 static int l_random_(lua_State *L)

@@ -476,9 +476,7 @@ static int tensor_from(lua_State *L)
             TSHL_TRY(L, tsh_scalar_i64(lua_isboolean(L, 1) ? lua_toboolean(L, 1) : lua_tointeger(L, 1), dt, false, &t));
         else
             TSHL_TRY(L, tsh_scalar_f64(lua_tonumber(L, 1), dt, false, &t));
-        tshL_push(L, t);
-        tshL_apply_requires_grad(L, opt, t);
-        return 1;
+        return tshL_push_new(L, t, opt);
     }
     tsh_tensor *src = tshL_test(L, 1);
     if (src) {
@@ -486,9 +484,7 @@ static int tensor_from(lua_State *L)
         TSHL_TRY(L, tsh_tensor_empty_like(src, dt, &t));
         tsh_status st = tsh_copy_(t, src);
         if (st != TSH_OK) { tsh_tensor_release(t); return tshL_error(L); }
-        tshL_push(L, t);
-        tshL_apply_requires_grad(L, opt, t);
-        return 1;
+        return tshL_push_new(L, t, opt);
     }
     luaL_checktype(L, 1, LUA_TTABLE);
     table_info ti = {0};

@@ -96,6 +96,13 @@ void tshL_push(lua_State *L, tsh_tensor *t)
     account(L);
 }
 
+int tshL_push_new(lua_State *L, tsh_tensor *t, int opts)
+{
+    tshL_push(L, t);
+    tshL_apply_requires_grad(L, opts, t);
+    return 1;
+}
+
 int tshL_error(lua_State *L)
 {
     return luaL_error(L, "%s", tsh_errmsg());

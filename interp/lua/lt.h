@@ -17,6 +17,9 @@ tsh_tensor *tshL_check(lua_State *L, int idx);  /* raises if not a tensor */
 tsh_tensor *tshL_test(lua_State *L, int idx);   /* NULL if not a tensor */
 /* Pushes t, taking over the caller's reference (t == NULL pushes nil). */
 void tshL_push(lua_State *L, tsh_tensor *t);
+/* For constructors: pushes the new tensor t, then applies {requires_grad=true}
+ * from the options table at opts (nil is fine); returns 1, the result count. */
+int tshL_push_new(lua_State *L, tsh_tensor *t, int opts);
 /* A tensor, or a Lua number/boolean made into a wrapped 0-dim tensor (a new
  * reference either way; release it). */
 tsh_tensor *tshL_check_operand(lua_State *L, int idx);
@@ -93,14 +96,14 @@ void tshL_open_reduce(lua_State *L);   /* l_reduce.c: reductions, softmax, sort 
 void tshL_open_linalg(lua_State *L);   /* l_linalg.c: matmul family, shape ops */
 void tshL_open_index(lua_State *L);    /* l_index.c: indexing and selection */
 void tshL_open_print(lua_State *L);    /* l_print.c: printing and printoptions */
-void tshL_open_help(lua_State *L);
+void tshL_open_help(lua_State *L);     /* help.c: the global help() */
 void tshL_open_autograd(lua_State *L); /* l_autograd.c: requires_grad, backward, no_grad */
 /* The autograd fields of a tensor (grad, requires_grad, grad_fn, is_leaf):
  * push or set the field and return 1, or return 0 for another key. */
 int tshL_autograd_get(lua_State *L, tsh_tensor *t, const char *k);
 int tshL_autograd_set(lua_State *L, tsh_tensor *t, const char *k);
 /* Applies {requires_grad=true} from the options table at opts to t. */
-void tshL_apply_requires_grad(lua_State *L, int opts, tsh_tensor *t);     /* help.c: the global help() */
+void tshL_apply_requires_grad(lua_State *L, int opts, tsh_tensor *t);
 void tshL_open_io(lua_State *L);       /* l_io.c: save, load, read_idx, take_rows */
 void tshL_open_nnf(lua_State *L);      /* l_nnf.c: package.preload["tensh.nnf"] (nn.functional) */
 void tshL_open_optimf(lua_State *L);   /* l_optim.c: package.preload["tensh.optimf"] (fused updates) */
