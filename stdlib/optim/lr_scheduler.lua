@@ -74,10 +74,14 @@ end
 
 -- ------------------------------------------------------------ the base
 
-local function init(self, name, opt, opts)
+local function check_optimizer(name, opt)
   if not Optimizer.is_optimizer(opt) then
     fail("%s: an optimizer (optim.SGD(...), ...) expected as argument 1, got %s", name, type(opt))
   end
+end
+
+local function init(self, name, opt, opts)
+  check_optimizer(name, opt)
   self.optimizer = opt
   local last_epoch = opt_integer(name, opts, "last_epoch", -1, -1)
   self.verbose = opt_boolean(name, opts, "verbose", false)
@@ -186,6 +190,13 @@ local function group_lrs(self)
   return out
 end
 
+-- Every group's lr times factor (StepLR, MultiStepLR, ExponentialLR).
+local function scaled_lrs(self, factor)
+  local out = {}
+  for i, group in ipairs(self.optimizer.param_groups) do out[i] = group.lr * factor end
+  return out
+end
+
 -- ------------------------------------------------------------ StepLR
 
 local StepLR = class("StepLR")
@@ -193,9 +204,7 @@ local steplr_opts = allowed("step_size", "gamma")
 
 function StepLR:_get_lr()
   if self.last_epoch == 0 or self.last_epoch % self.step_size ~= 0 then return group_lrs(self) end
-  local out = {}
-  for i, group in ipairs(self.optimizer.param_groups) do out[i] = group.lr * self.gamma end
-  return out
+  return scaled_lrs(self, self.gamma)
 end
 
 -- ------------------------------------------------------------ MultiStepLR
@@ -209,9 +218,7 @@ function MultiStepLR:_get_lr()
     if m == self.last_epoch then count = count + 1 end
   end
   if count == 0 then return group_lrs(self) end
-  local out = {}
-  for i, group in ipairs(self.optimizer.param_groups) do out[i] = group.lr * self.gamma ^ count end
-  return out
+  return scaled_lrs(self, self.gamma ^ count)
 end
 
 -- ------------------------------------------------------------ ExponentialLR
@@ -221,9 +228,7 @@ local exp_opts = allowed("gamma")
 
 function ExponentialLR:_get_lr()
   if self.last_epoch == 0 then return group_lrs(self) end
-  local out = {}
-  for i, group in ipairs(self.optimizer.param_groups) do out[i] = group.lr * self.gamma end
-  return out
+  return scaled_lrs(self, self.gamma)
 end
 
 -- ------------------------------------------------------------ CosineAnnealingLR
@@ -379,9 +384,7 @@ function sched.new_LambdaLR(opt, opts)
   opts = check_opts(name, opts, lambda_opts)
   local self = setmetatable({}, LambdaLR)
   local f = opts.lr_lambda
-  if not Optimizer.is_optimizer(opt) then
-    fail("%s: an optimizer (optim.SGD(...), ...) expected as argument 1, got %s", name, type(opt))
-  end
+  check_optimizer(name, opt)
   local n = #opt.param_groups
   self.lr_lambdas = {}
   if type(f) == "function" then
@@ -401,9 +404,7 @@ end
 function sched.new_OneCycleLR(opt, opts)
   local name = "OneCycleLR"
   opts = check_opts(name, opts, onecycle_opts)
-  if not Optimizer.is_optimizer(opt) then
-    fail("%s: an optimizer (optim.SGD(...), ...) expected as argument 1, got %s", name, type(opt))
-  end
+  check_optimizer(name, opt)
   local self = setmetatable({}, OneCycleLR)
   if opts.total_steps == nil and opts.epochs == nil and opts.steps_per_epoch == nil then
     fail("%s: you must define either total_steps OR (epochs AND steps_per_epoch)", name)
