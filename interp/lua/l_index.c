@@ -132,23 +132,20 @@ static tsh_tensor *push_clone(lua_State *L)
     return o;
 }
 
-static int l_index_select(lua_State *L)
+/* index_select and gather: t:f(dim, index). */
+typedef tsh_status (*dim_index_fn)(tsh_tensor *, int, tsh_tensor *, tsh_tensor **);
+
+static int dim_index(lua_State *L, dim_index_fn f)
 {
     tsh_tensor *t = tshL_check(L, 1), *o;
     int dim = tshL_checkdim(L, 2, t->ndim);
-    TSHL_TRY(L, tsh_index_select(t, dim, check_index(L, 3), &o));
+    TSHL_TRY(L, f(t, dim, check_index(L, 3), &o));
     tshL_push(L, o);
     return 1;
 }
 
-static int l_gather(lua_State *L)
-{
-    tsh_tensor *t = tshL_check(L, 1), *o;
-    int dim = tshL_checkdim(L, 2, t->ndim);
-    TSHL_TRY(L, tsh_gather(t, dim, check_index(L, 3), &o));
-    tshL_push(L, o);
-    return 1;
-}
+static int l_index_select(lua_State *L) { return dim_index(L, tsh_index_select); }
+static int l_gather(lua_State *L) { return dim_index(L, tsh_gather); }
 
 static int l_take_along_dim(lua_State *L)
 {
