@@ -3,6 +3,8 @@
 -- checkerr(fn, pattern) asserts that fn raises an error whose message
 -- matches pattern (a plain substring); done() prints "N passed, N failed"
 -- as the last line and exits non-zero when anything failed.
+-- Below the harness: small helpers that several test files share (random
+-- float64 leaves for the gradient checks, scratch files for the I/O tests).
 local M = {passed = 0, failed = 0}
 
 function M.test(name, fn)
@@ -62,6 +64,32 @@ function M.checkerr(fn, pattern, msg)
   end
   M.errors_checked = (M.errors_checked or 0) + 1
 end
+
+-- ------------------------------------------- helpers for test_grad_*.lua
+
+M.F64 = {dtype = "float64"}
+
+-- Seeds tensor's generator and Lua's (random shapes) alike.
+function M.seed(n)
+  tensor.manual_seed(n)
+  math.randomseed(n)
+end
+
+-- A random shape of nd dims, each in lo..hi (1..4 unless told).
+function M.rshape(nd, lo, hi)
+  local s = {}
+  for i = 1, nd do s[i] = math.random(lo or 1, hi or 4) end
+  return s
+end
+
+-- A float64 leaf that requires grad; `f` maps the random values first.
+function M.leaf(shape, f)
+  local x = #shape == 0 and tensor.randn(M.F64) or tensor.randn(shape, M.F64) -- {} would read as options
+  if f then x = f(x) end
+  return x:detach():requires_grad_()
+end
+
+function M.trials(n, fn) for _ = 1, n do fn() end end
 
 function M.done()
   io.write(string.format("%d passed, %d failed\n", M.passed, M.failed))
