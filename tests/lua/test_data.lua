@@ -5,19 +5,7 @@
 -- Python, malformed IDX files), and bad calls.
 local T = require("testlib")
 
-local tmpfiles = {}
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  assert(os.execute("mkdir -p '" .. p .. "'"))
-  tmpfiles[#tmpfiles + 1] = p
-  return p
-end
-local function write(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
+local tmpdir, write = T.tmpdir, T.write
 
 -- a dataset whose samples say who they are: x[i] = {i, -i}, y[i] = i
 local function numbered(n)
@@ -454,5 +442,4 @@ T.test("the interpreter still works after all those errors", function()
   T.check(tostring(loader):find("DataLoader(3 samples, batch_size=2", 1, true))
 end)
 
-for _, f in ipairs(tmpfiles) do os.execute("rm -rf '" .. f .. "'") end
 T.done()

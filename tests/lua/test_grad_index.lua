@@ -8,17 +8,9 @@ local T = require("testlib")
 local test, check, eq, close, checkerr = T.test, T.check, T.eq, T.close, T.checkerr
 local gradcheck = require("autograd").gradcheck
 
-tensor.manual_seed(4)
-math.randomseed(4)
+T.seed(4)
 
-local F64 = {dtype = "float64"}
-
-local function leaf(shape)
-  local x = #shape == 0 and tensor.randn(F64) or tensor.randn(shape, F64)
-  return x:detach():requires_grad_()
-end
-
-local function trials(n, fn) for _ = 1, n do fn() end end
+local F64, leaf, trials = T.F64, T.leaf, T.trials
 
 -- n random 1-based positions in 1..size (repeats allowed unless `distinct`)
 local function positions(n, size, distinct)

@@ -7,17 +7,9 @@ local T = require("testlib")
 local test, check, eq, close, checkerr = T.test, T.check, T.eq, T.close, T.checkerr
 local gradcheck = require("autograd").gradcheck
 
-tensor.manual_seed(2)
-math.randomseed(2)
+T.seed(2)
 
-local F64 = {dtype = "float64"}
-
-local function leaf(shape)
-  local x = #shape == 0 and tensor.randn(F64) or tensor.randn(shape, F64)
-  return x:detach():requires_grad_()
-end
-
-local function trials(n, fn) for _ = 1, n do fn() end end
+local F64, leaf, trials = T.F64, T.leaf, T.trials
 
 -- A leaf for an operand of `shape` and the map to it: 1 as is, 2 stored
 -- transposed (the product reads a transposed view), 3 every other row of a

@@ -8,16 +8,9 @@ local test, check, eq, close, checkerr = T.test, T.check, T.eq, T.close, T.check
 local autograd = require("autograd")
 local gradcheck = autograd.gradcheck
 
-tensor.manual_seed(0)
-math.randomseed(0)
+T.seed(0)
 
-local F64 = {dtype = "float64"}
-
-local function rshape(nd)
-  local s = {}
-  for i = 1, nd do s[i] = math.random(1, 4) end
-  return s
-end
+local F64, leaf, rshape, trials = T.F64, T.leaf, T.rshape, T.trials
 
 -- Two shapes that broadcast together, each side broadcasting some dims.
 local function bshapes()
@@ -34,18 +27,9 @@ local function bshapes()
   return sa, sb
 end
 
--- float64 leaves that require grad; `f` maps the random values first.
-local function leaf(shape, f)
-  local x = #shape == 0 and tensor.randn(F64) or tensor.randn(shape, F64) -- {} would read as options
-  if f then x = f(x) end
-  return x:detach():requires_grad_()
-end
-
 local function away0(x) return x + x:sign() * 0.3 end           -- |x| >= 0.3
 local function pos(x) return x:abs() + 0.5 end                   -- x >= 0.5
 local function mid(x) return x:floor() + 0.25 + (x - x:floor()) * 0.5 end -- frac in [.25, .75]
-
-local function trials(n, fn) for _ = 1, n do fn() end end
 
 -- ---------------------------------------------------------------- binary
 

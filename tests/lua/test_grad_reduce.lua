@@ -8,22 +8,9 @@ local test, check, eq, close, checkerr = T.test, T.check, T.eq, T.close, T.check
 local autograd = require("autograd")
 local gradcheck = autograd.gradcheck
 
-tensor.manual_seed(1)
-math.randomseed(1)
+T.seed(1)
 
-local F64 = {dtype = "float64"}
-
-local function rshape(nd, lo)
-  local s = {}
-  for i = 1, nd do s[i] = math.random(lo or 1, 4) end
-  return s
-end
-
-local function leaf(shape, f)
-  local x = #shape == 0 and tensor.randn(F64) or tensor.randn(shape, F64) -- {} would read as options
-  if f then x = f(x) end
-  return x:detach():requires_grad_()
-end
+local F64, leaf, rshape, trials = T.F64, T.leaf, T.rshape, T.trials
 
 -- Values with no two elements within 0.1 of each other (no ties to break).
 local function distinct(shape)

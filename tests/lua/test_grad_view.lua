@@ -7,23 +7,9 @@ local T = require("testlib")
 local test, check, eq, close, checkerr = T.test, T.check, T.eq, T.close, T.checkerr
 local gradcheck = require("autograd").gradcheck
 
-tensor.manual_seed(1)
-math.randomseed(1)
+T.seed(1)
 
-local F64 = {dtype = "float64"}
-
-local function rshape(nd, lo, hi)
-  local s = {}
-  for i = 1, nd do s[i] = math.random(lo or 1, hi or 4) end
-  return s
-end
-
-local function leaf(shape)
-  local x = #shape == 0 and tensor.randn(F64) or tensor.randn(shape, F64)
-  return x:detach():requires_grad_()
-end
-
-local function trials(n, fn) for _ = 1, n do fn() end end
+local F64, leaf, rshape, trials = T.F64, T.leaf, T.rshape, T.trials
 
 local function ones(t) return tensor.ones_like(t) end
 

@@ -8,31 +8,7 @@ local FIX = here .. "/../fixtures/"
 local expected = dofile(FIX .. "expected.lua")
 local TENSH = arg[-1]
 
-local tmpfiles = {}
-local function tmp(ext)
-  local p = os.tmpname()
-  tmpfiles[#tmpfiles + 1] = p
-  if ext then p = p .. ext; tmpfiles[#tmpfiles + 1] = p end
-  return p
-end
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  assert(os.execute("mkdir -p '" .. p .. "'"))
-  tmpfiles[#tmpfiles + 1] = p
-  return p
-end
-local function write(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local tmp, tmpdir, write, slurp = T.tmp, T.tmpdir, T.write, T.slurp
 local function flat(t)
   if t:dim() == 0 then return {t:item()} end
   return t:reshape(-1):totable()
@@ -451,5 +427,4 @@ T.test("the interpreter still works after all those errors", function()
   T.close(tensor.load(p).x, {{1, 1}, {1, 1}})
 end)
 
-for _, f in ipairs(tmpfiles) do os.remove(f) end
 T.done()

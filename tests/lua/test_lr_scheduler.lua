@@ -46,32 +46,24 @@ end
 
 -- ---------------------------------------------------------------- against torch, bit for bit
 
-T.test("StepLR matches torch", function()
-  local opt = sgd()
-  exact(sequence(opt, S.StepLR(opt, {step_size = 3, gamma = 0.5}), 10), expected.steplr, "StepLR")
-end)
-
-T.test("MultiStepLR matches torch (a repeated milestone applies gamma twice)", function()
-  local opt = sgd()
-  exact(sequence(opt, S.MultiStepLR(opt, {milestones = {2, 5, 5}, gamma = 0.3}), 8), expected.multisteplr,
-        "MultiStepLR")
-end)
-
-T.test("ExponentialLR matches torch", function()
-  local opt = sgd()
-  exact(sequence(opt, S.ExponentialLR(opt, {gamma = 0.9}), 6), expected.exponentiallr, "ExponentialLR")
-end)
-
-T.test("CosineAnnealingLR matches torch, past T_max too", function()
-  local opt = sgd()
-  exact(sequence(opt, S.CosineAnnealingLR(opt, {T_max = 5, eta_min = 0.001}), 16), expected.cosine, "Cosine")
-end)
-
-T.test("LambdaLR with one function per group matches torch", function()
-  local opt = sgd()
-  local s = S.LambdaLR(opt, {lr_lambda = {function(e) return 1 / (e + 1) end, function(e) return 0.95 ^ e end}})
-  exact(sequence(opt, s, 6), expected.lambdalr, "LambdaLR")
-end)
+-- test name, scheduler and its options, steps, the expected.lua entry
+local plain = {
+  {"StepLR matches torch", "StepLR", {step_size = 3, gamma = 0.5}, 10, "steplr"},
+  {"MultiStepLR matches torch (a repeated milestone applies gamma twice)", "MultiStepLR",
+   {milestones = {2, 5, 5}, gamma = 0.3}, 8, "multisteplr"},
+  {"ExponentialLR matches torch", "ExponentialLR", {gamma = 0.9}, 6, "exponentiallr"},
+  {"CosineAnnealingLR matches torch, past T_max too", "CosineAnnealingLR", {T_max = 5, eta_min = 0.001}, 16,
+   "cosine"},
+  {"LambdaLR with one function per group matches torch", "LambdaLR",
+   {lr_lambda = {function(e) return 1 / (e + 1) end, function(e) return 0.95 ^ e end}}, 6, "lambdalr"},
+}
+for _, c in ipairs(plain) do
+  local title, name, opts, steps, key = table.unpack(c)
+  T.test(title, function()
+    local opt = sgd()
+    exact(sequence(opt, S[name](opt, opts), steps), expected[key], name)
+  end)
+end
 
 T.test("OneCycleLR (cos, per-group max_lr) matches torch, momentum too", function()
   local opt = sgd({momentum = 0.9})

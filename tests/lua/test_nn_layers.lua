@@ -438,13 +438,23 @@ T.test("train and eval switch Dropout and BatchNorm in a whole model", function(
   T.check(maxdiff(m(x), y1) > 0)
 end)
 
--- Hand-written SGD: the loop PyTorch's docs start with.
-local function sgd_step(model, lr)
-  tensor.no_grad(function()
-    for _, p in ipairs(model:parameters()) do
-      if p.grad then p:sub_(p.grad * lr) end
-    end
-  end)
+-- Fits model to (x, y) for `steps` steps of hand-written SGD at lr 0.1,
+-- the loop PyTorch's docs start with; returns the first and last losses.
+local function fit(model, loss_fn, x, y, steps)
+  local first, last
+  for step = 1, steps do
+    local loss = loss_fn(model(x), y)
+    model:zero_grad()
+    loss:backward()
+    tensor.no_grad(function()
+      for _, p in ipairs(model:parameters()) do
+        if p.grad then p:sub_(p.grad * 0.1) end
+      end
+    end)
+    if step == 1 then first = loss:item() end
+    last = loss:item()
+  end
+  return first, last
 end
 
 T.test("training an MLP on a synthetic problem makes the loss fall", function()
@@ -455,16 +465,7 @@ T.test("training an MLP on a synthetic problem makes the loss fall", function()
   local y = tensor.randint(1, 4, {n})
   local x = centers:index_select(1, y) + tensor.randn(n, 2) * 0.5
   local model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
-  local loss_fn = nn.CrossEntropyLoss()
-  local first, last
-  for step = 1, 200 do
-    local loss = loss_fn(model(x), y)
-    model:zero_grad()
-    loss:backward()
-    sgd_step(model, 0.1)
-    if step == 1 then first = loss:item() end
-    last = loss:item()
-  end
+  local first, last = fit(model, nn.CrossEntropyLoss(), x, y, 200)
   T.check(last < 0.3 * first and last < 0.2, string.format("loss %.4f -> %.4f", first, last))
   local acc = model(x):argmax(2):eq(y):float():mean():item()
   T.check(acc > 0.95, "accuracy " .. acc)
@@ -475,16 +476,7 @@ T.test("a conv net fits a fixed batch (conv, pooling, batchnorm backward)", func
   local model = small_convnet()
   local x = tensor.randn(12, 1, 8, 8)
   local y = tensor{1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3}
-  local loss_fn = nn.CrossEntropyLoss()
-  local first, last
-  for step = 1, 60 do
-    local loss = loss_fn(model(x), y)
-    model:zero_grad()
-    loss:backward()
-    sgd_step(model, 0.1)
-    if step == 1 then first = loss:item() end
-    last = loss:item()
-  end
+  local first, last = fit(model, nn.CrossEntropyLoss(), x, y, 60)
   T.check(last < 0.5 * first, string.format("loss %.4f -> %.4f", first, last))
 end)
 
@@ -499,13 +491,7 @@ T.test("a user-defined module trains like a built-in one", function()
   local model = Affine(3)
   local x = tensor.randn(64, 3)
   local target = x:matmul(tensor{1.0, -2.0, 0.5}) + 0.3
-  local mse = nn.MSELoss()
-  for _ = 1, 300 do
-    local loss = mse(model(x), target)
-    model:zero_grad()
-    loss:backward()
-    sgd_step(model, 0.1)
-  end
+  fit(model, nn.MSELoss(), x, target, 300)
   T.close(model.w, {1.0, -2.0, 0.5}, 1e-3)
   T.close(model.b, {0.3}, 1e-3)
 end)

@@ -4,14 +4,8 @@
 -- calls that must give clear Lua errors (and leave the interpreter working).
 local T = require("testlib")
 
-local function tmp_png()
-  local p = os.tmpname()
-  os.remove(p)
-  return p .. ".png"
-end
-
 local function png_of(fig)
-  local p = tmp_png()
+  local p = T.tmp(".png")
   fig:savefig(p)
   local px = plot._read_png(p)
   os.remove(p)
@@ -193,7 +187,7 @@ T.test("help: the module lists its functions, each has a call line and an exampl
 end)
 
 T.test("training_curves: both history shapes, panels by name", function()
-  local path = tmp_png()
+  local path = T.tmp(".png")
   local fig = plot.training_curves({train_loss = {0.9, 0.6, 0.45, 0.4}, test_loss = {0.8, 0.6, 0.5, 0.48},
     test_acc = {0.7, 0.8, 0.84, 0.86}}, path, {title = "Fashion-MNIST"})
   T.eq(#fig.axes, 2)

@@ -5,24 +5,7 @@
 -- temporary file behind; an unwritable path is a clear error.
 local T = require("testlib")
 
-local function tmp(ext)
-  local p = os.tmpname()
-  os.remove(p)
-  return p .. ext
-end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local tmp, slurp, write = T.tmp, T.slurp, T.write
 
 local function exists(path)
   local f = io.open(path, "rb")

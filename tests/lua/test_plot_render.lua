@@ -5,12 +5,6 @@
 -- placement and a decorated figure's text.
 local T = require("testlib")
 
-local function tmp_png()
-  local p = os.tmpname()
-  os.remove(p)
-  return p .. ".png"
-end
-
 -- A figure whose single axes fills it, without decorations: data maps
 -- straight onto the pixels. size in inches, at dpi.
 local function bare(size, dpi, xlim, ylim)
@@ -23,7 +17,7 @@ local function bare(size, dpi, xlim, ylim)
 end
 
 local function render(fig)
-  local path = tmp_png()
+  local path = T.tmp(".png")
   fig:savefig(path)
   local px = plot._read_png(path)
   os.remove(path)
@@ -231,17 +225,17 @@ T.test("legend 'best' avoids the data", function()
   for i = 1, 50 do x[i] = i; y[i] = i end -- a rising diagonal: upper left and lower right are free
   ax:plot(x, y, {label = "rising"})
   ax:legend()
-  fig:savefig(tmp_png())
+  fig:savefig(T.tmp(".png"))
   T.check(ax.legend_loc == 2 or ax.legend_loc == 4, "legend at loc " .. tostring(ax.legend_loc))
   ax:cla()
   local y2 = {}
   for i = 1, 50 do y2[i] = 51 - i end -- falling: upper right is free
   ax:plot(x, y2, {label = "falling"})
   ax:legend()
-  fig:savefig(tmp_png())
+  fig:savefig(T.tmp(".png"))
   T.eq(ax.legend_loc, 1)
   ax:legend({loc = "lower left"})
-  fig:savefig(tmp_png())
+  fig:savefig(T.tmp(".png"))
   T.eq(ax.legend_loc, 3)
   plot.close(fig)
 end)

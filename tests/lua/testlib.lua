@@ -2,8 +2,12 @@
 -- test(name, fn) runs fn and records a pass or a failure with its message;
 -- checkerr(fn, pattern) asserts that fn raises an error whose message
 -- matches pattern (a plain substring); done() prints "N passed, N failed"
--- as the last line and exits non-zero when anything failed.
+-- as the last line and exits non-zero when anything failed, after removing
+-- the scratch files that tmp() and tmpdir() handed out. Below the harness:
+-- helpers that several test files share (random float64 leaves for the
+-- gradient checks, scratch files and whole-file reads and writes).
 local M = {passed = 0, failed = 0}
+local scratch = {} -- paths from tmp() and tmpdir(), removed by done()
 
 function M.test(name, fn)
   local ok, err = xpcall(fn, debug.traceback)
@@ -64,9 +68,74 @@ function M.checkerr(fn, pattern, msg)
 end
 
 function M.done()
+  if #scratch > 0 then
+    local quoted = {}
+    for i, p in ipairs(scratch) do quoted[i] = "'" .. p .. "'" end
+    os.execute("rm -rf " .. table.concat(quoted, " "))
+  end
   io.write(string.format("%d passed, %d failed\n", M.passed, M.failed))
   io.stdout:flush()
   if M.failed > 0 then os.exit(1) end
+end
+
+-- ------------------------------------------- helpers for test_grad_*.lua
+
+M.F64 = {dtype = "float64"}
+
+-- Seeds tensor's generator and Lua's (random shapes) alike.
+function M.seed(n)
+  tensor.manual_seed(n)
+  math.randomseed(n)
+end
+
+-- A random shape of nd dims, each in lo..hi (1..4 unless told).
+function M.rshape(nd, lo, hi)
+  local s = {}
+  for i = 1, nd do s[i] = math.random(lo or 1, hi or 4) end
+  return s
+end
+
+-- A float64 leaf that requires grad; `f` maps the random values first.
+function M.leaf(shape, f)
+  local x = #shape == 0 and tensor.randn(M.F64) or tensor.randn(shape, M.F64) -- {} would read as options
+  if f then x = f(x) end
+  return x:detach():requires_grad_()
+end
+
+function M.trials(n, fn) for _ = 1, n do fn() end end
+
+-- ------------------------------------------- scratch files
+
+-- A fresh path in the temp directory ending in ext (nothing is there yet).
+function M.tmp(ext)
+  local p = os.tmpname()
+  os.remove(p)
+  p = p .. (ext or "")
+  scratch[#scratch + 1] = p
+  return p
+end
+
+-- A fresh, empty directory.
+function M.tmpdir()
+  local p = os.tmpname()
+  os.remove(p)
+  assert(os.execute("mkdir -p '" .. p .. "'"))
+  scratch[#scratch + 1] = p
+  return p
+end
+
+-- The whole file, as bytes; and a file made of bytes.
+function M.slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function M.write(path, bytes)
+  local f = assert(io.open(path, "wb"))
+  f:write(bytes)
+  f:close()
 end
 
 return M

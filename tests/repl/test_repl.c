@@ -16,6 +16,7 @@ static const char *tensh;
 static char tmpdir[256];
 static int passed, failed;
 static const char *current;
+static char why[1024]; /* what a helper saw when it returned 0, for fail_at */
 static pty_term *cur_term;
 static pty_term term; /* the session under test */
 
@@ -25,6 +26,8 @@ static void fail_at(int line, const char *what)
 {
     failed++;
     fprintf(stderr, "FAIL %s (line %d): %s\n", current, line, what);
+    if (why[0]) fprintf(stderr, "  %s\n", why);
+    why[0] = '\0';
     if (cur_term) {
         size_t n = cur_term->len, from = n > 1500 ? n - 1500 : 0;
         fprintf(stderr, "---- screen (last %zu bytes) ----\n%s\n---- end ----\n", n - from,
@@ -106,6 +109,70 @@ static const char *eval(pty_term *t, const char *line)
 static int eq(const char *got, const char *want) { return got && strcmp(got, want) == 0; }
 static int has(const char *got, const char *want) { return got && strstr(got, want) != NULL; }
 
+/* start(), then the first prompt. */
+static int start_at_prompt(pty_term *t, const char *const args[], const char *history, const char *extra_env)
+{
+    return start(t, args, history, extra_env) == 0 && wait_prompt(t, "> ");
+}
+
+/* Types `keys` (Ctrl-D, os.exit(3), quit) and waits for the session to end
+ * with `status`. */
+static int exits(pty_term *t, const char *keys, int status)
+{
+    pty_send(t, keys);
+    return pty_wait(t, T_WAIT) == status;
+}
+
+/* Types a line that leaves the chunk open: the continuation prompt follows. */
+static int continues(pty_term *t, const char *line)
+{
+    pty_send(t, line);
+    pty_send(t, "\r");
+    return wait_prompt(t, ".. ");
+}
+
+/* Ctrl-C at the prompt: readline shows ^C and gives a fresh prompt. */
+static int ctrl_c_clears(pty_term *t)
+{
+    pty_send(t, "\x03");
+    return pty_expect(t, "^C\n", T_WAIT) && wait_prompt(t, "> ");
+}
+
+/* Runs `line`, which prints `mark` and then runs on; after `settle` seconds
+ * Ctrl-C must stop it with "interrupted" and give a prompt back. */
+static int interrupts(pty_term *t, const char *line, const char *mark, double settle)
+{
+    pty_send(t, line);
+    pty_send(t, "\r");
+    if (!pty_expect(t, mark, T_WAIT)) return 0;
+    pty_drain(t, settle);
+    pty_send(t, "\x03");
+    return pty_expect(t, "interrupted", T_WAIT) && wait_prompt(t, "> ");
+}
+
+/* A line typed at the prompt and what it must print: exactly `want`, or
+ * (PART) text that contains it. Tables of them end with {NULL}. */
+enum { EXACT, PART };
+typedef struct exchange {
+    const char *line;
+    int match;
+    const char *want;
+} exchange;
+
+/* Evaluates the lines in turn; at the first that prints something else,
+ * says which (in `why`) and returns 0. */
+static int evals(pty_term *t, const exchange *x)
+{
+    for (; x->line; x++) {
+        const char *got = eval(t, x->line);
+        if (x->match == EXACT ? eq(got, x->want) : has(got, x->want)) continue;
+        snprintf(why, sizeof why, "`%s` printed \"%.400s\", wanted %s\"%s\"", x->line,
+                 got ? got : "(nothing before the timeout)", x->match == EXACT ? "" : "a part ", x->want);
+        return 0;
+    }
+    return 1;
+}
+
 /* -- the tests ------------------------------------------------------------- */
 
 static void test_banner(void)
@@ -119,38 +186,38 @@ static void test_banner(void)
     CHECK(pty_expect(t, "thread", T_WAIT));
     CHECK(pty_expect(t, "no CUDA device", T_WAIT));
     CHECK(wait_prompt(t, "> "));
-    pty_send(t, "\x04"); /* Ctrl-D at an empty prompt exits */
-    CHECK(pty_wait(t, T_WAIT) == 0);
+    CHECK(exits(t, "\x04", 0)); /* Ctrl-D at an empty prompt exits */
     pty_close(t);
 
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
     CHECK(strstr(t->text, "OpenBLAS") == NULL);
     CHECK(eq(eval(t, "1 + 1"), "2\n"));
-    pty_send(t, "\x04");
-    CHECK(pty_wait(t, T_WAIT) == 0);
+    CHECK(exits(t, "\x04", 0));
     pty_close(t);
     passed++;
 }
 
 static void test_autoprint(void)
 {
+    static const exchange lines[] = {
+        {"21 * 2", EXACT, "42\n"},
+        {"_", EXACT, "42\n"},
+        {"_ + 1", EXACT, "43\n"},
+        {"x = 5", EXACT, ""},
+        {"nil", EXACT, ""},
+        {"_", EXACT, "43\n"}, /* nil did not replace it */
+        {"1.5, 'two', nil", EXACT, "1.5\ttwo\tnil\n"},
+        {"{1, 2, {a = 1, b = {c = 2}}, 's'}", EXACT, "{1, 2, {a = 1, b = {c = 2}}, \"s\"}\n"},
+        {"{[10] = true, ['a b'] = 1, z = 'q\\n'}", EXACT, "{[10] = true, [\"a b\"] = 1, z = \"q\\n\"}\n"},
+        {"{{{{{1}}}}}", EXACT, "{{{{...}}}}\n"},
+        {"cyc = {}; cyc.self = cyc; cyc.list = {cyc}", EXACT, ""},
+        {"cyc", EXACT, "{list = {<cycle>}, self = <cycle>}\n"},
+        {"{}", EXACT, "{}\n"},
+        {NULL},
+    };
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
-    CHECK(eq(eval(t, "21 * 2"), "42\n"));
-    CHECK(eq(eval(t, "_"), "42\n"));
-    CHECK(eq(eval(t, "_ + 1"), "43\n"));
-    CHECK(eq(eval(t, "x = 5"), ""));
-    CHECK(eq(eval(t, "nil"), ""));
-    CHECK(eq(eval(t, "_"), "43\n")); /* nil did not replace it */
-    CHECK(eq(eval(t, "1.5, 'two', nil"), "1.5\ttwo\tnil\n"));
-    CHECK(eq(eval(t, "{1, 2, {a = 1, b = {c = 2}}, 's'}"), "{1, 2, {a = 1, b = {c = 2}}, \"s\"}\n"));
-    CHECK(eq(eval(t, "{[10] = true, ['a b'] = 1, z = 'q\\n'}"), "{[10] = true, [\"a b\"] = 1, z = \"q\\n\"}\n"));
-    CHECK(eq(eval(t, "{{{{{1}}}}}"), "{{{{...}}}}\n"));
-    CHECK(eq(eval(t, "cyc = {}; cyc.self = cyc; cyc.list = {cyc}"), ""));
-    CHECK(eq(eval(t, "cyc"), "{list = {<cycle>}, self = <cycle>}\n"));
-    CHECK(eq(eval(t, "{}"), "{}\n"));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
+    CHECK(evals(t, lines));
     const char *long_t = eval(t, "(function() local t = {} for i = 1, 150 do t[i] = i end return t end)()");
     CHECK(has(long_t, "... (50 more)"));
     CHECK(has(long_t, "\n  100,\n"));
@@ -176,23 +243,17 @@ static void test_autoprint(void)
 static void test_multiline(void)
 {
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
-    pty_send(t, "function twice(a)\r");
-    CHECK(wait_prompt(t, ".. "));
-    pty_send(t, "return a * 2\r");
-    CHECK(wait_prompt(t, ".. "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
+    CHECK(continues(t, "function twice(a)"));
+    CHECK(continues(t, "return a * 2"));
     CHECK(eq(eval(t, "end"), ""));
     CHECK(eq(eval(t, "twice(21)"), "42\n"));
-    pty_send(t, "{1,\r"); /* an incomplete expression continues too */
-    CHECK(wait_prompt(t, ".. "));
+    CHECK(continues(t, "{1,")); /* an incomplete expression continues too */
     CHECK(eq(eval(t, "2}"), "{1, 2}\n"));
-    pty_send(t, "for i = 1, 3 do\r"); /* an empty line cancels */
-    CHECK(wait_prompt(t, ".. "));
+    CHECK(continues(t, "for i = 1, 3 do")); /* an empty line cancels */
     CHECK(eq(eval(t, ""), ""));
     CHECK(eq(eval(t, "3 + 4"), "7\n"));
-    pty_send(t, "if true then\r"); /* so does Ctrl-C */
-    CHECK(wait_prompt(t, ".. "));
+    CHECK(continues(t, "if true then")); /* so does Ctrl-C */
     pty_send(t, "x = 1");
     CHECK(pty_expect(t, "x = 1", T_WAIT));
     pty_send(t, "\x03");
@@ -214,44 +275,43 @@ static int completes(pty_term *t, const char *text, const char *suffix)
 
 static void test_completion(void)
 {
+    /* Tab completes `text` with `suffix`; `rest` finishes the line, which
+     * must print `want`. A row without text is a plain line. */
+    static const struct {
+        const char *text, *suffix, *rest, *want;
+    } steps[] = {
+        {NULL, NULL, "x = tensor.zeros(2, 3)", ""},
+        {"x:resh", "ape", "(3, 2):size(1)", "3\n"},
+        {"x.sh", "ape", "[2]", "3\n"},
+        {"pri", "nt", "('ok')", "ok\n"},
+        {"string.up", "per", "('abc')", "ABC\n"},
+        {NULL, NULL, "s = 'abc'", ""},
+        {"s:rev", "erse", "()", "cba\n"},
+        {NULL, NULL, "mymod = {alpha = 1, beta = {gamma = 2}}", ""},
+    };
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
     /* two candidates: Tab inserts the common part, Tab again lists them */
     pty_send(t, "tensor.ze\t");
     CHECK(pty_expect(t, "ros", T_WAIT));
     pty_send(t, "\t");
     CHECK(pty_expect(t, "zeros_like", T_WAIT));
     CHECK(eq(eval(t, "(2, 3):numel()"), "6\n"));
-    CHECK(eq(eval(t, "x = tensor.zeros(2, 3)"), ""));
-    CHECK(completes(t, "x:resh", "ape"));
-    CHECK(eq(eval(t, "(3, 2):size(1)"), "3\n"));
-    CHECK(completes(t, "x.sh", "ape"));
-    CHECK(eq(eval(t, "[2]"), "3\n"));
-    CHECK(completes(t, "pri", "nt"));
-    CHECK(eq(eval(t, "('ok')"), "ok\n"));
-    CHECK(completes(t, "string.up", "per"));
-    CHECK(eq(eval(t, "('abc')"), "ABC\n"));
-    CHECK(eq(eval(t, "s = 'abc'"), ""));
-    CHECK(completes(t, "s:rev", "erse"));
-    CHECK(eq(eval(t, "()"), "cba\n"));
-    CHECK(eq(eval(t, "mymod = {alpha = 1, beta = {gamma = 2}}"), ""));
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        if (steps[i].text) CHECK(completes(t, steps[i].text, steps[i].suffix));
+        CHECK(eq(eval(t, steps[i].rest), steps[i].want));
+    }
     CHECK(completes(t, "mymod.be", "ta"));
     CHECK(completes(t, ".ga", "mma"));
     CHECK(eq(eval(t, ""), "2\n"));
     CHECK(completes(t, "local function f() whi", "le"));
-    pty_send(t, "\x03");
-    CHECK(pty_expect(t, "^C\n", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(ctrl_c_clears(t));
     pty_close(t);
 
     /* the lazy globals of stdlib/tensh.lua complete (nn is the real one) */
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
     CHECK(completes(t, "n", "nn"));
-    pty_send(t, "\x03");
-    CHECK(pty_expect(t, "^C\n", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(ctrl_c_clears(t));
     CHECK(completes(t, "nn.Con", "v2d"));
     CHECK(eq(eval(t, "(1, 6, 5).out_channels"), "6\n"));
     pty_close(t);
@@ -271,27 +331,30 @@ static char *read_file(const char *path)
 
 static void test_history(void)
 {
+    static const exchange first[] = {
+        {"hist_a = 1", EXACT, ""},
+        {"hist_b = 2", EXACT, ""},
+        {"hist_a = 1", EXACT, ""},
+        {NULL},
+    };
+    static const exchange five[] = {
+        {"l1 = 1", EXACT, ""}, {"l2 = 2", EXACT, ""}, {"l3 = 3", EXACT, ""},
+        {"l4 = 4", EXACT, ""}, {"l5 = 5", EXACT, ""}, {NULL},
+    };
     const char *file = path_in_tmp("history_two_sessions");
     unlink(file);
     pty_term *t = &term;
-    CHECK(start(t, quiet, file, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
-    CHECK(eq(eval(t, "hist_a = 1"), ""));
-    CHECK(eq(eval(t, "hist_b = 2"), ""));
-    CHECK(eq(eval(t, "hist_a = 1"), ""));
-    pty_send(t, "function hf()\r");
-    CHECK(wait_prompt(t, ".. "));
-    pty_send(t, "return 7\r");
-    CHECK(wait_prompt(t, ".. "));
+    CHECK(start_at_prompt(t, quiet, file, NULL));
+    CHECK(evals(t, first));
+    CHECK(continues(t, "function hf()"));
+    CHECK(continues(t, "return 7"));
     CHECK(eq(eval(t, "end"), ""));
-    pty_send(t, "\x04");
-    CHECK(pty_wait(t, T_WAIT) == 0);
+    CHECK(exits(t, "\x04", 0));
     pty_close(t);
     /* de-duplicated (the latest kept), a multi-line chunk on one line */
     CHECK(eq(read_file(file), "hist_b = 2\nhist_a = 1\nfunction hf()\\nreturn 7\\nend\n"));
 
-    CHECK(start(t, quiet, file, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, file, NULL));
     pty_send(t, "\x1b[A"); /* Up: the newest entry, the whole function */
     CHECK(pty_expect(t, "return 7", T_WAIT));
     pty_send(t, "\x1b[A");
@@ -302,19 +365,15 @@ static void test_history(void)
     CHECK(wait_prompt(t, "> "));
     CHECK(eq(eval(t, "hist_b"), "2\n"));
     CHECK(eq(eval(t, "hist_a"), "")); /* nil: a fresh session */
-    pty_send(t, "\x04");
-    CHECK(pty_wait(t, T_WAIT) == 0);
+    CHECK(exits(t, "\x04", 0));
     pty_close(t);
 
     /* bounded: TENSH_HISTORY_SIZE keeps the newest entries */
     const char *small = path_in_tmp("history_bounded");
     unlink(small);
-    CHECK(start(t, quiet, small, "TENSH_HISTORY_SIZE=3") == 0);
-    CHECK(wait_prompt(t, "> "));
-    const char *lines[] = {"l1 = 1", "l2 = 2", "l3 = 3", "l4 = 4", "l5 = 5"};
-    for (int i = 0; i < 5; i++) CHECK(eq(eval(t, lines[i]), ""));
-    pty_send(t, "\x04");
-    CHECK(pty_wait(t, T_WAIT) == 0);
+    CHECK(start_at_prompt(t, quiet, small, "TENSH_HISTORY_SIZE=3"));
+    CHECK(evals(t, five));
+    CHECK(exits(t, "\x04", 0));
     pty_close(t);
     CHECK(eq(read_file(small), "l3 = 3\nl4 = 4\nl5 = 5\n"));
     passed++;
@@ -322,23 +381,30 @@ static void test_history(void)
 
 static void test_errors(void)
 {
+    static const exchange before[] = {
+        {"y = 3", EXACT, ""},
+        {"error('boom')", EXACT, "stdin:1: boom\n"},
+        {"y", EXACT, "3\n"},
+        {"function h() error('deep') end", EXACT, ""},
+        {NULL},
+    };
+    static const exchange after[] = {
+        {"1 +* 2", PART, "unexpected symbol near '*'"},
+        {"x = = 2", PART, "unexpected symbol near '='"},
+        {"tensor.zeros('a')", PART, "bad argument #1"},
+        {"error({})", PART, "error object is a table value"},
+        {"error(setmetatable({}, {__tostring = function() return 'custom' end}))", PART, "custom"},
+        {"nosuch.field", PART, "attempt to index a nil value (global 'nosuch')"},
+        {"y + 1", EXACT, "4\n"},
+        {NULL},
+    };
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
-    CHECK(eq(eval(t, "y = 3"), ""));
-    CHECK(eq(eval(t, "error('boom')"), "stdin:1: boom\n"));
-    CHECK(eq(eval(t, "y"), "3\n"));
-    CHECK(eq(eval(t, "function h() error('deep') end"), ""));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
+    CHECK(evals(t, before));
     const char *e = eval(t, "h()");
     CHECK(has(e, "stdin:1: deep"));
     CHECK(has(e, "in function 'h'"));
-    CHECK(has(eval(t, "1 +* 2"), "unexpected symbol near '*'"));
-    CHECK(has(eval(t, "x = = 2"), "unexpected symbol near '='"));
-    CHECK(has(eval(t, "tensor.zeros('a')"), "bad argument #1"));
-    CHECK(has(eval(t, "error({})"), "error object is a table value"));
-    CHECK(has(eval(t, "error(setmetatable({}, {__tostring = function() return 'custom' end}))"), "custom"));
-    CHECK(has(eval(t, "nosuch.field"), "attempt to index a nil value (global 'nosuch')"));
-    CHECK(eq(eval(t, "y + 1"), "4\n"));
+    CHECK(evals(t, after));
     pty_close(t);
     passed++;
 }
@@ -346,31 +412,15 @@ static void test_errors(void)
 static void test_interrupt_loop(void)
 {
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
     CHECK(eq(eval(t, "k = 0"), ""));
     /* each loop prints a mark first: a Ctrl-C after it lands in the loop */
-    pty_send(t, "print('spin' .. 1); while true do k = k + 1 end\r");
-    CHECK(pty_expect(t, "\nspin1\n", T_WAIT));
-    pty_drain(t, 0.1);
-    pty_send(t, "\x03");
-    CHECK(pty_expect(t, "interrupted", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(interrupts(t, "print('spin' .. 1); while true do k = k + 1 end", "\nspin1\n", 0.1));
     CHECK(eq(eval(t, "k > 0"), "true\n"));
-    pty_send(t, "print('spin' .. 2); while true do end\r");
-    CHECK(pty_expect(t, "\nspin2\n", T_WAIT));
-    pty_drain(t, 0.1);
-    pty_send(t, "\x03");
-    CHECK(pty_expect(t, "interrupted", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(interrupts(t, "print('spin' .. 2); while true do end", "\nspin2\n", 0.1));
     CHECK(eq(eval(t, "1 + 2"), "3\n"));
     /* %timeit runs protected too */
-    pty_send(t, "%timeit print('spin' .. 3) while true do end\r");
-    CHECK(pty_expect(t, "\nspin3\n", T_WAIT));
-    pty_drain(t, 0.1);
-    pty_send(t, "\x03");
-    CHECK(pty_expect(t, "interrupted", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(interrupts(t, "%timeit print('spin' .. 3) while true do end", "\nspin3\n", 0.1));
     /* a shell command gets the Ctrl-C, the session does not die */
     pty_send(t, "!echo sleep''ing; sleep 20\r");
     CHECK(pty_expect(t, "\nsleeping\n", T_WAIT));
@@ -390,8 +440,7 @@ static void test_interrupt_loop(void)
 static void test_interrupt_kernel(void)
 {
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
     const char *timing = "t0 = tensor.perf_counter(); y = big:t():contiguous(); "
                          "print(string.format('took %.3f', tensor.perf_counter() - t0))";
     CHECK(eq(eval(t, "big = tensor.zeros(4096, 4096); y = big:t():contiguous()"), ""));
@@ -424,12 +473,7 @@ static void test_interrupt_kernel(void)
     CHECK(eq(eval(t, "1 + 1"), "2\n"));
 
     /* many ops in a Lua loop: either the kernel or the hook stops it */
-    pty_send(t, "print('clon' .. 'ing'); for i = 1, 10000 do y = big:clone() end\r");
-    CHECK(pty_expect(t, "\ncloning\n", T_WAIT));
-    pty_drain(t, 0.3);
-    pty_send(t, "\x03");
-    CHECK(pty_expect(t, "interrupted", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(interrupts(t, "print('clon' .. 'ing'); for i = 1, 10000 do y = big:clone() end", "\ncloning\n", 0.3));
     CHECK(eq(eval(t, "big:dim()"), "2\n"));
     pty_close(t);
     passed++;
@@ -438,37 +482,38 @@ static void test_interrupt_kernel(void)
 static void test_prompt_keys(void)
 {
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
     pty_send(t, "abc");
     CHECK(pty_expect(t, "abc", T_WAIT));
-    pty_send(t, "\x03"); /* Ctrl-C clears the line */
-    CHECK(pty_expect(t, "^C\n", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(ctrl_c_clears(t)); /* Ctrl-C clears the line */
     CHECK(eq(eval(t, "1"), "1\n"));
-    pty_send(t, "\x03"); /* at an empty prompt too */
-    CHECK(pty_expect(t, "^C\n", T_WAIT));
-    CHECK(wait_prompt(t, "> "));
+    CHECK(ctrl_c_clears(t)); /* at an empty prompt too */
     CHECK(eq(eval(t, "2"), "2\n"));
-    pty_send(t, "os.exit(3)\r");
-    CHECK(pty_wait(t, T_WAIT) == 3);
+    CHECK(exits(t, "os.exit(3)\r", 3));
     pty_close(t);
 
-    CHECK(start(t, quiet, NULL, NULL) == 0); /* `quit` leaves, unless it is a global */
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL)); /* `quit` leaves, unless it is a global */
     CHECK(eq(eval(t, "exit = 1"), ""));
     CHECK(eq(eval(t, "exit"), "1\n"));
-    pty_send(t, "quit\r");
-    CHECK(pty_wait(t, T_WAIT) == 0);
+    CHECK(exits(t, "quit\r", 0));
     pty_close(t);
     passed++;
 }
 
 static void test_help_and_magic(void)
 {
+    static const exchange magics[] = {
+        {"%timeit -n 5 -r 3 math.sqrt(2)", PART, "(3 runs, 5 loops each)"},
+        {"%timeit", PART, "usage: %timeit"},
+        {"%timeit error('in timeit')", PART, "in timeit"},
+        {"%nope", PART, "unknown command %nope"},
+        {"!echo shell-$((40 + 2))", PART, "shell-42"},
+        {"!exit 3", PART, "[exit status 3]"},
+        {"=1 + 1", EXACT, "2\n"},
+        {NULL},
+    };
     pty_term *t = &term;
-    CHECK(start(t, quiet, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, quiet, NULL, NULL));
     CHECK(has(eval(t, "help(tensor.zeros)"), "tensor.zeros(size"));
     CHECK(eq(eval(t, "x = tensor.zeros(2)"), ""));
     /* ?x is help(x): the same text (help's own texts are tested elsewhere) */
@@ -492,13 +537,7 @@ static void test_help_and_magic(void)
     const char *ti = eval(t, "%timeit 1 + 1");
     CHECK(has(ti, " min, "));
     CHECK(has(ti, " median per loop (7 runs, "));
-    CHECK(has(eval(t, "%timeit -n 5 -r 3 math.sqrt(2)"), "(3 runs, 5 loops each)"));
-    CHECK(has(eval(t, "%timeit"), "usage: %timeit"));
-    CHECK(has(eval(t, "%timeit error('in timeit')"), "in timeit"));
-    CHECK(has(eval(t, "%nope"), "unknown command %nope"));
-    CHECK(has(eval(t, "!echo shell-$((40 + 2))"), "shell-42"));
-    CHECK(has(eval(t, "!exit 3"), "[exit status 3]"));
-    CHECK(eq(eval(t, "=1 + 1"), "2\n"));
+    CHECK(evals(t, magics));
     pty_close(t);
     passed++;
 }
@@ -512,11 +551,9 @@ static void test_script_then_repl(void)
     fclose(f);
     const char *args[] = {"-q", "-i", script, NULL};
     pty_term *t = &term;
-    CHECK(start(t, args, NULL, NULL) == 0);
-    CHECK(wait_prompt(t, "> "));
+    CHECK(start_at_prompt(t, args, NULL, NULL));
     CHECK(eq(eval(t, "from_script"), "yes\n"));
-    pty_send(t, "\x04");
-    CHECK(pty_wait(t, T_WAIT) == 0);
+    CHECK(exits(t, "\x04", 0));
     pty_close(t);
     passed++;
 }
