@@ -4,6 +4,7 @@
  * < file) it is a plain getline with the prompt printed. Not for running
  * code: SIGINT here only cancels input (call.c handles it while Lua runs). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +17,15 @@
 
 static int use_rl;
 static volatile sig_atomic_t prompt_sigint;
+static pthread_t input_thread; /* the main thread, which waits in pselect */
 
+/* A process-directed SIGINT may land on any thread that does not block it
+ * (an OpenMP worker): the flag alone would leave the main thread asleep in
+ * pselect, so the signal is passed on to it (pending until pselect). */
 static void on_prompt_sigint(int sig)
 {
-    (void)sig;
     prompt_sigint = 1;
+    if (!pthread_equal(pthread_self(), input_thread)) pthread_kill(input_thread, sig);
 }
 
 /* Readline hands a finished line (or NULL at Ctrl-D) to this handler. */
@@ -37,6 +42,7 @@ static void on_line(char *line)
 void tsh_input_open(lua_State *L, int use_readline)
 {
     use_rl = use_readline;
+    input_thread = pthread_self();
     if (!use_rl) return;
     rl_readline_name = "tensh"; /* for $if tensh in ~/.inputrc */
     rl_catch_signals = 0;       /* SIGINT is ours; readline keeps SIGWINCH */

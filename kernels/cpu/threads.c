@@ -6,6 +6,7 @@
 #endif
 #include <omp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -71,6 +72,13 @@ void tsh_warm_up(void)
     done = 1;
     /* libgomp creates a pool's workers at the first parallel region of the
      * thread that owns it: make that now, on the main thread */
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGWINCH);
+    /* ... with Ctrl-C and resizes blocked, which the workers and the helper
+     * inherit: those signals go to the main thread, whose REPL reads them */
+    pthread_sigmask(SIG_BLOCK, &mask, &old);
 #pragma omp parallel
     {
     }
@@ -78,4 +86,5 @@ void tsh_warm_up(void)
     /* (without the thread, the first matmul pays, as before) */
     if (pthread_create(&blas_thread, NULL, warm_blas, NULL) == 0) blas_started = 1;
 #endif
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
