@@ -304,6 +304,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: cannot create state: not enough memory\n", progname);
         return 1;
     }
+    tshL_use_allocator(L);
     lua_gc(L, LUA_GCGEN, 0, 0);
     lua_pushcfunction(L, pmain);
     lua_pushlightuserdata(L, &a);
