@@ -528,6 +528,35 @@ static void test_large(void)
     tsh_tensor_release(at);
 }
 
+/* float32 add, sub and mul past 4M elements write with streaming stores
+ * (cpu/elementwise.c): fresh outputs, and an output one float into its
+ * storage, so that the stores start unaligned. */
+static void test_streaming(void)
+{
+    int64_t n = ((int64_t)4 << 20) + 37, n1 = n + 1;
+    tsh_tensor *a = kc_tensor(1, &n, TSH_F32, KC_CONTIG, -3, 3), *b = kc_tensor(1, &n, TSH_F32, KC_CONTIG, -3, 3);
+    tsh_scalar alpha = {TSH_SCALAR_FLOAT, 0, 2.5};
+    const tsh_op ops[] = {TSH_OP_ADD, TSH_OP_SUB, TSH_OP_MUL, TSH_OP_ADD};
+    for (int i = 0; i < 4; i++) {
+        bin_call c = {ops[i], a, b, NULL, i == 1 || i == 3 ? &alpha : NULL};
+        both("streaming stores", run_bin, &c, ops[i]);
+        tsh_tensor *want = NULL, *big = NULL, *view = NULL;
+        kc_use_ref(1);
+        KC_CHECK(tsh_binary(ops[i], a, b, c.alpha, NULL, &want) == TSH_OK, "ref: %s", tsh_errmsg());
+        kc_use_ref(0);
+        KC_CHECK(tsh_full(1, &n1, 0.0, TSH_F32, tsh_cpu_device(), &big) == TSH_OK, "full");
+        KC_CHECK(tsh_narrow(big, 0, 1, n, &view) == TSH_OK, "narrow");
+        KC_CHECK(tsh_binary(ops[i], a, b, c.alpha, view, NULL) == TSH_OK, "into a view: %s", tsh_errmsg());
+        KC_CHECK(kc_compare("streaming stores into an unaligned view", view, want, 1e-6, 1e-6), "unaligned");
+        KC_CHECK(((const float *)tsh_data(big))[0] == 0, "the float before the view is untouched");
+        tsh_tensor_release(want);
+        tsh_tensor_release(view);
+        tsh_tensor_release(big);
+    }
+    tsh_tensor_release(a);
+    tsh_tensor_release(b);
+}
+
 int main(void)
 {
     tsh_backends_init();
@@ -539,5 +568,6 @@ int main(void)
     test_clamp();
     test_edges();
     test_large();
+    test_streaming();
     return kc_finish();
 }
