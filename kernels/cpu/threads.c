@@ -1,5 +1,7 @@
-/* cpu/threads.c: one thread pool. OpenBLAS is linked in its OpenMP build, so
- * it and our kernels share libgomp's pool instead of fighting over cores. */
+/* cpu/threads.c: one thread pool, and what starts with tensh so that a
+ * user's first op does not pay for it (tsh_warm_up). OpenBLAS is linked in
+ * its OpenMP build, so it and our kernels share libgomp's pool instead of
+ * fighting over cores; oneDNN's OpenMP build shares it too. */
 #include <cblas.h>
 #ifdef TSH_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
