@@ -269,6 +269,7 @@ static int pmain(lua_State *L)
     set_paths(L, a->script < a->argc ? a->argv[a->script] : NULL);
     if (a->has_v) tsh_repl_print_version();
     if (load_stdlib(L) != LUA_OK) return 0;
+    tshL_warm_up_ops(L);
     if (!run_args(L, a)) return 0;
     if (a->script < a->argc && handle_script(L, a->argv + a->script) != LUA_OK) return 0;
     if (a->has_i) {

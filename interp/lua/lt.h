@@ -106,6 +106,7 @@ int tshL_autograd_set(lua_State *L, tsh_tensor *t, const char *k);
 void tshL_apply_requires_grad(lua_State *L, int opts, tsh_tensor *t);
 void tshL_open_io(lua_State *L);       /* l_io.c: save, load, read_idx, take_rows */
 void tshL_open_nnf(lua_State *L);      /* l_nnf.c: package.preload["tensh.nnf"] (nn.functional) */
+void tshL_warm_up_ops(lua_State *L);  /* init.c: run the common ops once, before user code */
 void tshL_use_allocator(lua_State *L); /* lalloc.c: small-block lists for this state */
 void tshL_open_optimf(lua_State *L);   /* l_optim.c: package.preload["tensh.optimf"] (fused updates) */
 /* t[k] and t[k] = v for non-string keys (l_index.c). */
