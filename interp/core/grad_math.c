@@ -19,7 +19,8 @@
 enum { SLOT_A = 0, SLOT_B = 1, SLOT_OUT = 2, SLOT_C = 3 };
 
 /* masked_fill, not where: its kernel is branch-free on broadcast operands,
- * several times faster on the masks backward makes (relu's above all) */
+ * several times faster on the masks backward makes (relu has its own
+ * relu_backward op) */
 tsh_status tsh_gr_mask(tsh_tensor *cond, tsh_tensor *t, bool keep, tsh_tensor **o)
 {
     tsh_stack_scalar s;

@@ -15,9 +15,8 @@ static tsh_status check_like(const char *what, const tsh_tensor *p, const tsh_te
     if (t->dtype != p->dtype)
         return tsh_fail(TSH_ERR_DTYPE, "sgd_update: %s is %s, the parameter %s", what, tsh_dtype_name(t->dtype),
                         tsh_dtype_name(p->dtype));
-    if (t->storage->device.type != p->storage->device.type || t->storage->device.index != p->storage->device.index)
-        return tsh_fail(TSH_ERR_DEVICE, "sgd_update: %s is on another device than the parameter", what);
-    return TSH_OK;
+    tsh_tensor *ts[2] = {(tsh_tensor *)p, (tsh_tensor *)t};
+    return tsh_check_same_device("sgd_update", 2, ts);
 }
 
 tsh_status tsh_sgd_update(tsh_tensor *p, tsh_tensor *g, tsh_tensor *buf, const tsh_sgd_opts *o)

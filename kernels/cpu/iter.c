@@ -1,6 +1,7 @@
 /* iter.c: coalescing and chunked parallel iteration for CPU kernels. */
 #include "iter.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void tsh_iter_init(tsh_iter *it, int nops, tsh_tensor *const *ts)
@@ -119,4 +120,10 @@ tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx
 void tsh_iter_run_range(const tsh_iter *it, int64_t begin, int64_t end, tsh_loop_fn fn, void *ctx)
 {
     if (begin < end) run_range(it, fn, ctx, begin, end);
+}
+
+bool tsh_env_off(const char *name)
+{
+    const char *v = getenv(name);
+    return v && strcmp(v, "0") == 0;
 }

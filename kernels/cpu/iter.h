@@ -50,4 +50,9 @@ void tsh_iter_run_range(const tsh_iter *it, int64_t begin, int64_t end, tsh_loop
 typedef void (*tsh_range_fn)(void *ctx, int64_t begin, int64_t end);
 tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx);
 
+/* Whether the environment turns a fast path off (NAME=0: TENSH_DNNL,
+ * TENSH_CONV_DIRECT, TENSH_POOL_AVX512). Read on each call, so that tests
+ * can switch paths within one process. */
+bool tsh_env_off(const char *name);
+
 #endif

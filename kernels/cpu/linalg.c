@@ -13,6 +13,7 @@
 
 #include "../kernels.h"
 #include "iter.h"
+#include "nn.h"
 
 /* Below this many multiply-adds per matrix, a batch runs one matrix per
  * thread (OpenBLAS runs single-threaded inside an OpenMP region) instead of
@@ -79,43 +80,14 @@ static void scale(tsh_dtype dt, const mat *c, double beta)
         }
 }
 
-/* C = alpha A B + beta C for one float matrix triple. Packs what BLAS cannot
- * read; a C that BLAS cannot write is computed into a buffer and merged. */
 /* float32 products of at least this many multiply-adds go to oneDNN's
  * sgemm where it is built in: on this machine 1.4-2.5x faster than
  * OpenBLAS from 64x64x64 up to 1024^3 (LeNet's and the MLP's layers: 24 vs
  * 52 us, 97 vs 147 us), slower below (a call costs it 0.3 us more). */
 #define DNNL_GEMM_MIN (48 * 48 * 48)
 
-#ifdef TSH_HAVE_DNNL
-#include <oneapi/dnnl/dnnl.h>
-
-/* C = alpha op(A) op(B) + beta C on oneDNN (row-major only: a column-major
- * C is computed as its transpose, C^T = op(B)^T op(A)^T). False when it
- * does not take the call, which then goes to OpenBLAS. */
-static bool onednn_sgemm(bool col, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const char *A,
-                         int64_t lda, const char *B, int64_t ldb, double beta, char *C, int64_t ldc)
-{
-    if ((double)m * (double)n * (double)k < DNNL_GEMM_MIN) return false;
-    const char *e = getenv("TENSH_DNNL"); /* (read each time: tests switch it) */
-    if (e && strcmp(e, "0") == 0) return false;
-    const float *a = (const float *)A, *b = (const float *)B;
-    dnnl_status_t s = col ? dnnl_sgemm(tb ? 'T' : 'N', ta ? 'T' : 'N', n, m, k, (float)alpha, b, ldb, a, lda,
-                                       (float)beta, (float *)C, ldc)
-                          : dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, (float)alpha, a, lda, b, ldb,
-                                       (float)beta, (float *)C, ldc);
-    return s == dnnl_success;
-}
-#else
-static bool onednn_sgemm(bool col, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const char *A,
-                         int64_t lda, const char *B, int64_t ldb, double beta, char *C, int64_t ldc)
-{
-    (void)col, (void)ta, (void)tb, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
-    (void)beta, (void)C, (void)ldc;
-    return false;
-}
-#endif
-
+/* C = alpha A B + beta C for one float matrix triple. Packs what BLAS cannot
+ * read; a C that BLAS cannot write is computed into a buffer and merged. */
 static tsh_status gemm_float(tsh_dtype dt, mat A, mat B, mat C, double alpha, double beta)
 {
     size_t es = tsh_dtype_size(dt);
@@ -154,8 +126,11 @@ static tsh_status gemm_float(tsh_dtype dt, mat A, mat B, mat C, double alpha, do
         enum CBLAS_TRANSPOSE ta = va.col == vc.col ? CblasNoTrans : CblasTrans;
         enum CBLAS_TRANSPOSE tb = vb.col == vc.col ? CblasNoTrans : CblasTrans;
         double b0 = merge ? 0.0 : beta;
-        if (dt == TSH_F32 && onednn_sgemm(vc.col, ta == CblasTrans, tb == CblasTrans, m, n, k, alpha, A.p, va.ld,
-                                          B.p, vb.ld, b0, (char *)Cw.p, vc.ld)) {
+        bool dnnl = dt == TSH_F32 && (double)m * (double)n * (double)k >= DNNL_GEMM_MIN &&
+                    tsh_dnnl_sgemm(vc.col, ta == CblasTrans, tb == CblasTrans, m, n, k, (float)alpha,
+                                   (const float *)A.p, va.ld, (const float *)B.p, vb.ld, (float)b0,
+                                   (float *)Cw.p, vc.ld);
+        if (dnnl) {
             /* done by oneDNN */
         } else if (dt == TSH_F32)
             cblas_sgemm(order, ta, tb, (blasint)m, (blasint)n, (blasint)k, (float)alpha,

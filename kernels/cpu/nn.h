@@ -1,6 +1,7 @@
-/* cpu/nn.h: shared by the CPU kernel files of the nn family only (nn_conv.c,
- * nn_dnnl.c, nn_direct.c, nn_pool.c, nn_pool512.c, nn_loss.c). Not an
- * interface for anything else. */
+/* cpu/nn.h: shared by the CPU kernel files of the nn family (nn_conv.c,
+ * nn_dnnl.c, nn_direct.c, nn_pool.c, nn_pool512.c, nn_loss.c), and
+ * tsh_dnnl_sgemm by linalg.c and threads.c. Not an interface for anything
+ * else. */
 #ifndef TSH_CPU_NN_H
 #define TSH_CPU_NN_H
 
@@ -40,6 +41,13 @@ bool tsh_pool512_max2x2_bwd(float *dx, const tsh_pool_dims *d, int64_t planes, c
 /* How many max pooling ops (forward or backward) have taken it (-1: not on
  * this machine or build); TENSH_POOL_AVX512=0 turns it off. */
 int64_t tsh_pool512_calls(void);
+
+/* C = alpha op(A) op(B) + beta C in float32 on oneDNN (nn_dnnl.c), C
+ * row-major or, with col, column-major; false when oneDNN is not built in,
+ * is turned off (TENSH_DNNL=0) or fails, and the caller computes it itself.
+ * Used by cpu/linalg.c and the start-up warm-up (cpu/threads.c) too. */
+bool tsh_dnnl_sgemm(bool col, bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *A,
+                    int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 
 /* How many ops oneDNN has run (-1 when it is not built in): lets tests
  * check that the oneDNN path is the one being tested. */

@@ -305,8 +305,7 @@ int64_t tsh_direct_conv_calls(void) { return cpu_ok == 1 ? calls : cpu_ok == 0 ?
 static bool direct_ok(tsh_op op, const tsh_kargs *a)
 {
     if (op == TSH_OP_CONV2D_BWD_DATA || a->out->dtype != TSH_F32) return false;
-    const char *env = getenv("TENSH_CONV_DIRECT");
-    if (env && strcmp(env, "0") == 0) return false;
+    if (tsh_env_off("TENSH_CONV_DIRECT")) return false;
     if (cpu_ok < 0) cpu_ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
     const tsh_tensor *w = op == TSH_OP_CONV2D ? a->in[1] : a->out, *y = op == TSH_OP_CONV2D ? a->out : a->in[0];
     int64_t ow = y->shape[3], k = w->shape[1] * w->shape[2] * w->shape[3];

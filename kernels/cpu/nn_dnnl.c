@@ -1,4 +1,5 @@
 /* cpu/nn_dnnl.c: float32 convolution forward and backwards through oneDNN
+ * (and its sgemm, which cpu/linalg.c routes products to)
  * (libdnnl, its OpenMP build, so it shares our thread pool). oneDNN's JIT
  * kernels want blocked layouts (nChw16c and the like): each primitive picks
  * its own, and reorders move the tensors' plain NCHW data in and out. That
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iter.h"
 #include "nn.h"
 
 #ifndef TSH_HAVE_DNNL
@@ -21,6 +23,14 @@ tsh_status tsh_dnnl_conv(tsh_op op, const tsh_kargs *a)
 }
 
 int64_t tsh_dnnl_conv_calls(void) { return -1; }
+
+bool tsh_dnnl_sgemm(bool col, bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *A,
+                    int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+{
+    (void)col, (void)ta, (void)tb, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
+    (void)beta, (void)C, (void)ldc;
+    return false;
+}
 
 #else
 
@@ -71,12 +81,6 @@ static void entry_free(dn_entry *e)
     }
     if (e->prim) dnnl_primitive_destroy(e->prim);
     memset(e, 0, sizeof *e);
-}
-
-static bool enabled(void)
-{
-    const char *s = getenv("TENSH_DNNL");
-    return !(s && strcmp(s, "0") == 0);
 }
 
 /* The plain (user) layout of each tensor. */
@@ -283,7 +287,7 @@ static dnnl_status_t run(dn_entry *e, tsh_op op, const tsh_kargs *a)
 
 tsh_status tsh_dnnl_conv(tsh_op op, const tsh_kargs *a)
 {
-    if (!enabled()) return TSH_ERR_NOTIMPL;
+    if (tsh_env_off("TENSH_DNNL")) return TSH_ERR_NOTIMPL;
     /* oneDNN 2.6's backward-data for few input channels per group (a first
      * layer's: 1 or 3) runs 1.4-10x slower than im2col + GEMM here (batch 64:
      * 4.3 vs 0.44 ms for 1 -> 6 channels 5x5 on 28x28, 6.4 vs 4.7 ms for 3);
@@ -304,6 +308,18 @@ tsh_status tsh_dnnl_conv(tsh_op op, const tsh_kargs *a)
     if (s == dnnl_out_of_memory) return tsh_fail(TSH_ERR_OOM, "%s: out of memory in oneDNN", tsh_op_infos[op].name);
     if (!e) return TSH_ERR_NOTIMPL; /* oneDNN does not take this case: im2col + GEMM will */
     return tsh_fail(TSH_ERR_ARG, "%s: oneDNN failed (status %d)", tsh_op_infos[op].name, (int)s);
+}
+
+/* oneDNN's sgemm is row-major only: a column-major C is computed as its
+ * transpose, C^T = op(B)^T op(A)^T. It is thread-safe and keeps no state of
+ * ours, so it needs neither the lock nor the cache above. */
+bool tsh_dnnl_sgemm(bool col, bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *A,
+                    int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+{
+    if (tsh_env_off("TENSH_DNNL")) return false;
+    dnnl_status_t s = col ? dnnl_sgemm(tb ? 'T' : 'N', ta ? 'T' : 'N', n, m, k, alpha, B, ldb, A, lda, beta, C, ldc)
+                          : dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+    return s == dnnl_success;
 }
 
 #endif

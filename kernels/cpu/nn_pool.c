@@ -178,8 +178,7 @@ static max_path max_path_of(const pool_ctx *c, tsh_dtype dt)
     if (c->kh != 2 || c->kw != 2 || c->sh != 2 || c->sw != 2 || c->ph || c->pw || c->dh != 1 || c->dw != 1 ||
         2 * c->OH > c->H || 2 * c->OW > c->W || c->W > INT32_MAX)
         return MAXPATH_GENERAL;
-    const char *env = getenv("TENSH_POOL_AVX512");
-    if (dt != TSH_F32 || c->H * c->W >= ((int64_t)1 << 30) || (env && strcmp(env, "0") == 0) || !tsh_pool512_ok())
+    if (dt != TSH_F32 || c->H * c->W >= ((int64_t)1 << 30) || tsh_env_off("TENSH_POOL_AVX512") || !tsh_pool512_ok())
         return MAXPATH_2X2;
     avx512_calls++;
     return MAXPATH_2X2_AVX512;

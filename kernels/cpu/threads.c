@@ -3,9 +3,6 @@
  * its OpenMP build, so it and our kernels share libgomp's pool instead of
  * fighting over cores; oneDNN's OpenMP build shares it too. */
 #include <cblas.h>
-#ifdef TSH_HAVE_DNNL
-#include <oneapi/dnnl/dnnl.h>
-#endif
 #include <omp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +10,7 @@
 #include <unistd.h>
 
 #include "../../interp/core/backend.h"
+#include "nn.h"
 
 void openblas_set_num_threads(int n);
 
@@ -48,9 +46,7 @@ static void *warm_blas(void *arg)
     static float a[64 * 64], c[64 * 64];
     omp_set_num_threads(1);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 64, 64, 1.0f, a, 64, a, 64, 0.0f, c, 64);
-#ifdef TSH_HAVE_DNNL
-    dnnl_sgemm('N', 'N', 64, 64, 64, 1.0f, a, 64, a, 64, 0.0f, c, 64);
-#endif
+    tsh_dnnl_sgemm(false, false, false, 64, 64, 64, 1.0f, a, 64, a, 64, 0.0f, c, 64);
     __atomic_store_n(&blas_done, 1, __ATOMIC_RELEASE);
     return NULL;
 }

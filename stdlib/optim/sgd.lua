@@ -30,11 +30,14 @@ local fused_update = require("tensh.optimf").sgd_update
 local float_dtypes = {float32 = true, float64 = true}
 
 -- The fused kernel takes contiguous float32/float64 parameters with a
--- gradient of the same dtype: one pass instead of three to five ops. It is
--- a CPU kernel (a device backend adds its own sgd_update, then this test).
-local function fusable(p, g)
+-- gradient (and a momentum buffer, if any: a loaded state dict may hold
+-- another dtype) of the same dtype: one pass instead of three to five ops.
+-- It is a CPU kernel (a device backend adds its own sgd_update, then this
+-- test).
+local function fusable(p, g, buf)
   local dt = p:dtype()
-  return float_dtypes[dt] and g:dtype() == dt and p:is_contiguous() and p:device() == "cpu"
+  return float_dtypes[dt] and g:dtype() == dt and p:is_contiguous() and p:device() == "cpu" and
+         (buf == nil or buf:dtype() == dt and buf:is_contiguous())
 end
 
 local function update(self, group)
@@ -62,7 +65,7 @@ local function update(self, group)
         end
       end
       local buf = st and st.momentum_buffer
-      if fusable(p, g) and (buf == nil or buf:is_contiguous()) then
+      if fusable(p, g, buf) then
         fused_opts.first = st ~= nil and buf == nil
         if fused_opts.first then
           buf = tensor.empty_like(p)
