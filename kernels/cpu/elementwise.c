@@ -14,6 +14,8 @@
 #include <stdint.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #endif
 #include <tgmath.h>
 
@@ -180,7 +182,13 @@ static void bin_loop(void *vctx, char **p, const int64_t *s, int64_t n)
  * caches with streaming stores. A normal store first reads each output line
  * (it is not in any cache), a third more memory traffic; the output of a
  * 16M-float add is read later, if at all, from memory anyway. SSE's
- * streaming store is in every x86-64; elsewhere the plain loops run. */
+ * streaming store is in every x86-64; elsewhere the plain loops run.
+ *
+ * Not into memory that has never been touched, though: the kernel zeroes
+ * each page as it faults in, through the cache, and a streaming store then
+ * has to push those lines out again. On a fresh 64 MiB output c = a + b
+ * took 23-24 ms streaming against 16 ms with plain stores (5 ms either way
+ * into a block from the allocator's cache). mincore() tells them apart. */
 #define STREAM_MIN ((int64_t)4 << 20) /* elements: 16 MiB of float32, well past L2 */
 
 #if defined(__x86_64__)
@@ -216,12 +224,28 @@ static void stream_range(void *vc, int64_t begin, int64_t end)
     _mm_sfence();
 }
 
+/* Whether the pages holding p[0] and p[n/2] are in memory (a fresh block
+ * from the system has neither; one from the cache has both). */
+static bool resident(const char *p, size_t n)
+{
+    static size_t page;
+    if (!page) page = (size_t)sysconf(_SC_PAGESIZE);
+    const char *at[2] = {p, p + n / 2};
+    for (int i = 0; i < 2; i++) {
+        unsigned char in = 0;
+        void *start = (void *)((uintptr_t)at[i] & ~(uintptr_t)(page - 1));
+        if (mincore(start, 1, &in) != 0 || !(in & 1)) return false;
+    }
+    return true;
+}
+
 static bool streams(tsh_op op, const tsh_kargs *k)
 {
     const tsh_tensor *o = k->out, *x = k->in[0], *y = k->in[1];
     return o->dtype == TSH_F32 && (op == TSH_OP_ADD || op == TSH_OP_SUB || op == TSH_OP_MUL) &&
            tsh_numel(o) >= STREAM_MIN && tsh_is_contiguous(o) && tsh_is_contiguous(x) && tsh_is_contiguous(y) &&
-           tsh_same_shape(o, x) && tsh_same_shape(o, y) && o->storage != x->storage && o->storage != y->storage;
+           tsh_same_shape(o, x) && tsh_same_shape(o, y) && o->storage != x->storage && o->storage != y->storage &&
+           resident(tsh_data(o), (size_t)tsh_numel(o) * sizeof(float));
 }
 #endif
 
