@@ -42,9 +42,12 @@
  * A CUDA port must compute the double expressions without fused
  * multiply-add (__dmul_rn/__dadd_rn) to stay bit-identical. Uniform, randint
  * and bernoulli use only exact integer and IEEE operations, so they match
- * bit for bit on any device; normal goes through libm's log and sincos,
- * which differ between glibc and CUDA by an ulp now and then: float32
- * normals then agree except in rare roundings, float64 ones to an ulp or two. */
+ * bit for bit on any device; normal goes through log, sin and cos, which
+ * differ by an ulp or a few between implementations: glibc's scalar libm
+ * (the reference kernel), its vector libmvec (the fast CPU kernel, whose
+ * SSE, AVX2 and AVX-512 forms may differ among themselves) and CUDA's.
+ * float32 normals then agree except in rare roundings, float64 ones to a
+ * few ulps. On one machine every value is the same for any thread count. */
 #ifndef TSH_RANDOM_H
 #define TSH_RANDOM_H
 
