@@ -5,6 +5,7 @@
  * and empty operands, mixed dtypes, in-place and strided outputs. Values
  * against hand-computed answers are in tests/lua/test_math.lua. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kcheck.h"
@@ -467,23 +468,31 @@ static void test_edges(void)
         snprintf(what, sizeof what, "%s on nan/inf", tsh_op_infos[op].name);
         both(what, run_un, &c, (tsh_op)op);
     }
-    /* float32 has its own exp and tanh: their ends and edges */
+    /* float32 has its own exp, tanh and erf (gelu), rsqrt with AVX-512 and
+     * libmvec's vector forms: their ends and edges (gelu's erf is clamped
+     * at |x| / sqrt(2) = 3.92; subnormals for rsqrt; huge sin arguments) */
     float gv[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 88.7f, 88.72f, 88.73f, 89.0f, -87.3f,
                   -100.0f, -103.9f, -104.0f, -200.0f, 1e30f, -1e30f, 0.5f, -0.624f, 0.626f,
-                  1e-30f, -9.0f, 9.0f, 44.0f, -45.0f};
+                  1e-30f, -9.0f, 9.0f, 44.0f, -45.0f, 5.54f, -5.54f, 5.55f, -5.55f, 1e-40f,
+                  -1e-40f, 3e38f, 2.0f, -1.0f, 1e-45f, 0.3f, -3.0f};
     int64_t gn = (int64_t)(sizeof gv / sizeof gv[0]);
     tsh_tensor *g;
     tsh_tensor_empty(1, &gn, TSH_F32, tsh_cpu_device(), &g);
     memcpy(g->storage->data, gv, sizeof gv);
-    const tsh_op fops[] = {TSH_OP_EXP, TSH_OP_TANH, TSH_OP_SIGMOID, TSH_OP_SILU, TSH_OP_GELU};
+    const tsh_op fops[] = {TSH_OP_EXP, TSH_OP_TANH, TSH_OP_SIGMOID, TSH_OP_SILU, TSH_OP_GELU,
+                           TSH_OP_RSQRT, TSH_OP_LOG, TSH_OP_LOG1P, TSH_OP_EXPM1, TSH_OP_SIN,
+                           TSH_OP_COS, TSH_OP_TAN};
     for (size_t i = 0; i < sizeof fops / sizeof fops[0]; i++)
         for (int64_t param = 0; param < 2; param++) {
+            /* rsqrt: the AVX-512 path, then the plain one */
+            if (fops[i] == TSH_OP_RSQRT && param == 1) setenv("TENSH_RSQRT512", "0", 1);
             un_call c = {fops[i], g, fops[i] == TSH_OP_GELU ? param : 0, false};
             char what[64];
             snprintf(what, sizeof what, "%s on float32 edges", tsh_op_infos[fops[i]].name);
-            if (fops[i] == TSH_OP_EXP || fops[i] == TSH_OP_TANH) atol_override = 0;
+            if (fops[i] == TSH_OP_EXP || fops[i] == TSH_OP_TANH || fops[i] == TSH_OP_RSQRT) atol_override = 0;
             both(what, run_un, &c, fops[i]);
             atol_override = -1;
+            unsetenv("TENSH_RSQRT512");
         }
     tsh_tensor_release(g);
 
