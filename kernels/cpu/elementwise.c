@@ -23,6 +23,19 @@
 #include "elementwise.h"
 #include "iter.h"
 
+/* float32 pow and atan2 come from glibc's vector math library, declared
+ * with their SIMD forms as in cpu/create.c: a loop over lanes calls
+ * _ZGVeN16vv_powf and friends, 4, 8 or 16 floats a call by the clone's ISA.
+ * Measured on random operands: powf within 0.62 ulp (scalar powf: 0.50),
+ * atan2f within 3.3 ulp, special values as the scalar functions. */
+#if defined(TSH_HAVE_LIBMVEC) && defined(_OPENMP)
+#define TSH_VMATH 1
+#pragma omp declare simd notinbranch
+extern float powf(float, float);
+#pragma omp declare simd notinbranch
+extern float atan2f(float, float);
+#endif
+
 typedef struct bin_ctx {
     tsh_op op;
     tsh_dtype dt;
@@ -193,6 +206,52 @@ static void divmod_f32(tsh_op op, char **p, const int64_t *s, int64_t n)
     }
 }
 
+#if TSH_VMATH
+/* An operand's elements [i0, i0 + len) into buf; a stride-0 scalar is
+ * filled in once by the caller. */
+static inline void gather_f32(float *buf, const char *p, int64_t s, int64_t i0, int64_t len)
+{
+    if (s == sizeof(float)) memcpy(buf, (const float *)p + i0, (size_t)len * sizeof(float));
+    else if (s != 0)
+        for (int64_t i = 0; i < len; i++) buf[i] = *(const float *)(p + (i0 + i) * s);
+}
+
+/* float32 pow and atan2 in blocks of DIVBLK lanes, every lane of a block
+ * always computed (a tail block is padded), so each element goes through
+ * the vector function whatever the chunking or thread count: the scalar
+ * and vector functions differ in the last bit. One thread, 4M floats:
+ * pow(t, 2.5) 18.6 -> 6.6 ms and pow(t, t) 18.6 -> 7.3 ms (torch 17.2);
+ * 128K floats: atan2 2.07 -> 0.14 ms. pow(t, 2) is t * t, as in torch
+ * (and as exact as a correctly rounded powf). */
+TSH_MULTIVERSION
+static void vmath_f32(tsh_op op, char **p, const int64_t *s, int64_t n)
+{
+    float ba[DIVBLK] __attribute__((aligned(64))), bb[DIVBLK] __attribute__((aligned(64)));
+    float r[DIVBLK] __attribute__((aligned(64)));
+    for (int i = 0; i < DIVBLK; i++) /* the padding of a tail block */
+        ba[i] = s[1] == 0 ? *(const float *)p[1] : 1.0f, bb[i] = s[2] == 0 ? *(const float *)p[2] : 1.0f;
+    bool square = op == TSH_OP_POW && s[2] == 0 && *(const float *)p[2] == 2.0f;
+    for (int64_t i0 = 0; i0 < n; i0 += DIVBLK) {
+        int64_t len = n - i0 < DIVBLK ? n - i0 : DIVBLK;
+        gather_f32(ba, p[1], s[1], i0, len);
+        gather_f32(bb, p[2], s[2], i0, len);
+        if (square) {
+#pragma omp simd
+            for (int i = 0; i < DIVBLK; i++) r[i] = ba[i] * ba[i];
+        } else if (op == TSH_OP_POW) {
+#pragma omp simd
+            for (int i = 0; i < DIVBLK; i++) r[i] = powf(ba[i], bb[i]);
+        } else {
+#pragma omp simd
+            for (int i = 0; i < DIVBLK; i++) r[i] = atan2f(ba[i], bb[i]);
+        }
+        if (s[0] == sizeof(float)) memcpy((float *)p[0] + i0, r, (size_t)len * sizeof(float));
+        else
+            for (int64_t i = 0; i < len; i++) *(float *)(p[0] + (i0 + i) * s[0]) = r[i];
+    }
+}
+#endif
+
 /* maximum and minimum with NaN from either side, as two plain selects. */
 #define MAX_EXPR(T) ({ T m_ = a > b ? a : b; a != a ? a : m_; })
 #define MIN_EXPR(T) ({ T m_ = a < b ? a : b; a != a ? a : m_; })
@@ -247,6 +306,12 @@ static void bin_loop(void *vctx, char **p, const int64_t *s, int64_t n)
             divmod_f32(c->op, p, s, n);
             break;
         }
+#if TSH_VMATH
+        if (c->op == TSH_OP_POW || c->op == TSH_OP_ATAN2) {
+            vmath_f32(c->op, p, s, n);
+            break;
+        }
+#endif
         FLOAT_OPS(float, f32);
         break;
     case TSH_F64: FLOAT_OPS(double, f64); break;

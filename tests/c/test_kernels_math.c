@@ -610,6 +610,78 @@ static void test_divmod_f32(void)
     for (int i = 0; i < 7; i++) tsh_tensor_release(ts[i]);
 }
 
+/* float32 pow and atan2 go through glibc's vector functions in blocks of
+ * 256 lanes, a tail block padded (cpu/elementwise.c): random and special
+ * operands (NaN, infinities, signed zeros, negative bases with integer and
+ * fractional exponents, overflow, underflow) through every operand form,
+ * pow(t, 2) as t * t, and each element's value independent of where its
+ * block starts: the op on a slice gives the same bits as the slice of the
+ * op on the whole. */
+static void test_vmath_f32(void)
+{
+    int64_t n = 3 * 256 + 77, n2 = 2 * n;
+    tsh_tensor *a, *b, *wide, *strided = NULL;
+    tsh_tensor_empty(1, &n, TSH_F32, tsh_cpu_device(), &a);
+    tsh_tensor_empty(1, &n, TSH_F32, tsh_cpu_device(), &b);
+    float *av = (float *)tsh_data(a), *bv = (float *)tsh_data(b);
+    for (int64_t i = 0; i < n; i++) {
+        av[i] = (float)(kc_uniform() * 8 - 4);
+        bv[i] = i % 4 == 0 ? (float)kc_randint(-6, 6) : (float)(kc_uniform() * 16 - 8);
+    }
+    const int64_t at[] = {5, 260, 300, 310, 320, 330, 340, 350, 360, 370, 380, 390, 400, 3 * 256 + 70};
+    const float sa[] = {NAN, 0.0f, -0.0f, -0.0f, INFINITY, -INFINITY, -INFINITY, -2.0f, -2.0f, 1.0f, 1e30f, 1e-30f,
+                        -1.0f, 3.0f};
+    const float sb[] = {0.0f, -1.0f, -3.0f, 0.5f, -2.0f, 3.0f, 0.5f, 3.0f, 0.5f, NAN, 5.0f, 7.0f, INFINITY, NAN};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) av[at[i]] = sa[i], bv[at[i]] = sb[i];
+    tsh_full(1, &n2, 0.0, TSH_F32, tsh_cpu_device(), &wide);
+    for (int64_t i = 0; i < n; i++) ((float *)tsh_data(wide))[2 * i] = bv[i];
+    tsh_slice(wide, 0, 0, n2, 2, &strided);
+    tsh_tensor *s0, *s1, *s2;
+    tsh_full(0, NULL, 2.5, TSH_F32, tsh_cpu_device(), &s0);
+    tsh_full(0, NULL, 2.0, TSH_F32, tsh_cpu_device(), &s1);
+    tsh_full(0, NULL, -1.5, TSH_F32, tsh_cpu_device(), &s2);
+    const tsh_op ops[] = {TSH_OP_POW, TSH_OP_ATAN2};
+    for (int i = 0; i < 2; i++) {
+        bin_call calls[] = {{ops[i], a, b, NULL, NULL},  {ops[i], a, s0, NULL, NULL},
+                            {ops[i], a, s1, NULL, NULL}, {ops[i], s2, b, NULL, NULL},
+                            {ops[i], a, strided, NULL, NULL}, {ops[i], a, b, a, NULL}};
+        const char *forms[] = {"contiguous", "scalar exponent", "exponent 2", "scalar base", "strided", "in place"};
+        for (int j = 0; j < 6; j++) {
+            char what[96];
+            snprintf(what, sizeof what, "float32 %s, %s", tsh_op_infos[ops[i]].name, forms[j]);
+            both(what, run_bin, &calls[j], ops[i]);
+        }
+        /* slices of 1..64 elements from all over (positive bases, so few
+         * NaN): blocks start elsewhere and tail blocks hold other elements,
+         * and a value that went through the scalar function in either
+         * (1 in 20 differ in the last bit) would show */
+        tsh_tensor *pa = NULL, *whole = NULL;
+        KC_CHECK(tsh_unary(TSH_OP_ABS, a, 0, NULL, &pa) == TSH_OK &&
+                     tsh_binary(ops[i], pa, b, NULL, NULL, &whole) == TSH_OK, "%s", tsh_errmsg());
+        bool same = whole != NULL;
+        for (int64_t len = 1; len <= 64 && same; len++) {
+            int64_t start = (len * 13) % (n - len);
+            tsh_tensor *ta = NULL, *tb = NULL, *part = NULL, *wpart = NULL;
+            tsh_narrow(pa, 0, start, len, &ta);
+            tsh_narrow(b, 0, start, len, &tb);
+            tsh_narrow(whole, 0, start, len, &wpart);
+            same = tsh_binary(ops[i], ta, tb, NULL, NULL, &part) == TSH_OK && same_bits("a slice", part, wpart);
+            tsh_tensor *rs[] = {ta, tb, part, wpart};
+            for (int k = 0; k < 4; k++) tsh_tensor_release(rs[k]);
+        }
+        KC_CHECK(same, "float32 %s: a value depends on where its block starts", tsh_op_infos[ops[i]].name);
+        tsh_tensor_release(pa);
+        tsh_tensor_release(whole);
+    }
+    /* pow(t, 2) is t * t, bit for bit */
+    tsh_tensor *sq = NULL, *mul = NULL;
+    KC_CHECK(tsh_binary(TSH_OP_POW, a, s1, NULL, NULL, &sq) == TSH_OK && tsh_binary(TSH_OP_MUL, a, a, NULL, NULL, &mul) == TSH_OK,
+             "pow(t, 2): %s", tsh_errmsg());
+    if (sq && mul) KC_CHECK(same_bits("pow(t, 2)", sq, mul), "float32 pow(t, 2) is not t * t");
+    tsh_tensor *ts[] = {a, b, wide, strided, s0, s1, s2, sq, mul};
+    for (int i = 0; i < 9; i++) tsh_tensor_release(ts[i]);
+}
+
 /* float32 add, sub and mul past 4M elements write with streaming stores
  * (cpu/elementwise.c): fresh outputs, and an output one float into its
  * storage, so that the stores start unaligned. */
@@ -651,6 +723,7 @@ int main(void)
     test_edges();
     test_large();
     test_divmod_f32();
+    test_vmath_f32();
     test_streaming();
     return kc_finish();
 }
