@@ -128,9 +128,9 @@ static inline double remainder_f64(double a, double b)
  * true one by less than one, and never below an integer it passes, so q
  * is the true quotient or one more; fma(-q, |b|, |a|) is exact (the exact
  * value lies within |b| of 0 on |b|'s ulp grid), and one more q shows as
- * a negative r, put right by adding |b|. Lanes with a larger quotient, a
- * zero, infinite or NaN operand fail the test `ok` and their whole block
- * goes through the scalar functions above. fmod is exact either way, and
+ * a negative r, put right by adding |b|. A lane with a larger quotient, a
+ * zero, infinite or NaN operand is `bad`, and its whole block goes
+ * through the scalar functions above. fmod is exact either way, and
  * remainder and floor division apply the same float operations to it, so
  * both forms give the same bits. */
 #define DIVBLK 256 /* elements per block: on the stack, in L1 */
