@@ -336,6 +336,39 @@ static void test_gemm_sizes(const char *path)
     }
 }
 
+/* Products with a dimension of 1, which skip GEMM: dot (m = n = 1) and
+ * mv/vm (m or n = 1) through level-1/2 BLAS, outer (k = 1) through a row
+ * loop; long enough for the vector kernels' bodies and tails, over every
+ * operand layout (batch stride 0 and strided vectors included) and output
+ * layout, with alpha/beta and a NaN output for beta 0. */
+static void test_gemm_vectors(void)
+{
+    const tsh_dtype dts[] = {TSH_F32, TSH_F64};
+    for (int iter = 0; iter < 120; iter++) {
+        tsh_dtype dt = dts[iter % 2];
+        int shape = (iter / 2) % 4; /* dot, mv, vm, outer */
+        int64_t bsz = kc_randint(1, 2), big = kc_randint(1, 3000), m = kc_randint(1, 70), n = kc_randint(1, 70);
+        int64_t k = shape == 3 ? 1 : big;
+        if (shape == 0) m = n = 1;
+        if (shape == 1) n = 1;
+        if (shape == 2) m = 1;
+        if (shape == 3) m = kc_randint(1, 300), n = big;
+        double lo, hi, rtol, atol;
+        value_range(dt, &lo, &hi);
+        gemm_tol(dt, k + 2, &rtol, &atol);
+        double alpha = iter % 3 == 0 ? 1.5 : 1, beta = iter % 4 == 1 ? -0.5 : 0;
+        int64_t sa[3] = {bsz, m, k}, sb[3] = {bsz, k, n}, so[3] = {bsz, m, n};
+        int ka = (int)kc_randint(0, 5), kb = (int)kc_randint(0, 5), ko = (int)kc_randint(0, 4);
+        tsh_tensor *a = make_operand(ka, sa, dt, lo, hi), *b = make_operand(kb, sb, dt, lo, hi);
+        tsh_tensor *o = make_operand(ko, so, dt, lo, hi);
+        char what[256];
+        snprintf(what, sizeof what, "gemm(vector) %s b%lld m%lld n%lld k%lld layouts %d/%d/%d alpha %g beta %g",
+                 tsh_dtype_name(dt), (long long)bsz, (long long)m, (long long)n, (long long)k, ka, kb, ko,
+                 alpha, beta);
+        check_gemm(what, o, a, b, alpha, beta, rtol, atol);
+    }
+}
+
 static const tsh_dtype all_dtypes[] = {TSH_BOOL, TSH_U8, TSH_I32, TSH_I64, TSH_F16, TSH_BF16, TSH_F32, TSH_F64};
 
 static void test_flip_tri(void)
@@ -512,6 +545,7 @@ int main(void)
     test_big();
     test_addmm();
     test_gemm_direct();
+    test_gemm_vectors();
     setenv("TENSH_DNNL", "1", 1);
     test_gemm_sizes("onednn");
     setenv("TENSH_DNNL", "0", 1);

@@ -537,6 +537,160 @@ static void test_large(void)
     tsh_tensor_release(at);
 }
 
+/* Whether two float32 tensors of one shape hold the same bits (any NaN
+ * equal to any NaN), signs of zero included. */
+static bool same_bits(const char *what, tsh_tensor *got, tsh_tensor *want)
+{
+    int64_t n = tsh_numel(want);
+    for (int64_t i = 0; i < n; i++) {
+        float g = *(const float *)tsh_ref_ptr(got, i), w = *(const float *)tsh_ref_ptr(want, i);
+        if ((isnan(g) && isnan(w)) || memcmp(&g, &w, sizeof g) == 0) continue;
+        fprintf(stderr, "%s: element %lld: got %a, want %a\n", what, (long long)i, (double)g, (double)w);
+        return false;
+    }
+    return true;
+}
+
+/* float32 fmod, remainder and floor division run vectorised in blocks of
+ * 256 (cpu/elementwise.c), and a block with a zero, infinite or NaN
+ * operand or a quotient past 2^22 goes through scalar fmodf. Here: values
+ * over 70 binades with quotients below 2^21 (some just below an integer,
+ * where the float quotient rounds up and the kernel corrects it), negative
+ * operands, and specials (a quotient of 2^100 too) in some blocks only
+ * (the tail included), through every operand form: contiguous, scalar
+ * divisor or dividend (zero too), strided, in place. fmod and remainder
+ * are exact, so they must match the reference bit for bit, signs of zero
+ * included; floor division within tolerance. */
+static void test_divmod_f32(void)
+{
+    int64_t n = 3 * 256 + 77, n2 = 2 * n;
+    tsh_tensor *a, *b, *wide, *strided = NULL;
+    tsh_tensor_empty(1, &n, TSH_F32, tsh_cpu_device(), &a);
+    tsh_tensor_empty(1, &n, TSH_F32, tsh_cpu_device(), &b);
+    float *av = (float *)tsh_data(a), *bv = (float *)tsh_data(b);
+    for (int64_t i = 0; i < n; i++) {
+        float sa = kc_uniform() < 0.5 ? -1.0f : 1.0f, sb = kc_uniform() < 0.5 ? -1.0f : 1.0f;
+        int eb = (int)kc_randint(-20, 20);
+        bv[i] = sb * (float)ldexp(1 + kc_uniform(), eb);
+        if (i % 3 == 0) { /* the float just below k b, whose quotient often rounds up to k */
+            double kb = (double)kc_randint(1, (int64_t)1 << 21) * bv[i];
+            av[i] = (float)kb;
+            if (fabs((double)av[i]) >= fabs(kb)) av[i] = nextafterf(av[i], 0.0f);
+        } else
+            av[i] = sa * (float)ldexp(1 + kc_uniform(), eb + (int)kc_randint(-30, 20));
+    }
+    const int64_t at[] = {260, 300, 310, 320, 330, 340, 350, 360, 370, 380, 3 * 256 + 70};
+    const float sa[] = {NAN, 5.0f, 5.0f, -5.0f, -7.25f, -INFINITY, 1e30f, 1e-40f, 1.0f, -0.0f, -3.0f};
+    const float sb[] = {2.0f, 0.0f, -0.0f, INFINITY, -INFINITY, 3.0f, 3.0f, 0.75f, 1e-40f, 2.0f, NAN};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) av[at[i]] = sa[i], bv[at[i]] = sb[i];
+    tsh_full(1, &n2, 0.0, TSH_F32, tsh_cpu_device(), &wide);
+    for (int64_t i = 0; i < n; i++) ((float *)tsh_data(wide))[2 * i] = av[i];
+    tsh_slice(wide, 0, 0, n2, 2, &strided);
+    tsh_tensor *s0, *s1, *s2;
+    tsh_full(0, NULL, -2.75, TSH_F32, tsh_cpu_device(), &s0);
+    tsh_full(0, NULL, 0.0, TSH_F32, tsh_cpu_device(), &s1);
+    tsh_full(0, NULL, 7.5, TSH_F32, tsh_cpu_device(), &s2);
+    const tsh_op ops[] = {TSH_OP_FMOD, TSH_OP_REMAINDER, TSH_OP_FLOOR_DIVIDE};
+    for (int i = 0; i < 3; i++) {
+        bin_call calls[] = {{ops[i], a, b, NULL, NULL},  {ops[i], a, s0, NULL, NULL},
+                            {ops[i], a, s1, NULL, NULL}, {ops[i], s2, b, NULL, NULL},
+                            {ops[i], strided, b, NULL, NULL}, {ops[i], a, b, a, NULL},
+                            {ops[i], b, strided, NULL, NULL}};
+        const char *forms[] = {"contiguous", "scalar divisor", "zero scalar divisor", "scalar dividend",
+                               "strided dividend", "in place", "strided divisor"};
+        for (int j = 0; j < 7; j++) {
+            char what[96];
+            snprintf(what, sizeof what, "float32 %s, %s", tsh_op_infos[ops[i]].name, forms[j]);
+            if (ops[i] == TSH_OP_FLOOR_DIVIDE) {
+                both(what, run_bin, &calls[j], ops[i]);
+                continue;
+            }
+            tsh_tensor *want = NULL, *got = NULL;
+            kc_use_ref(1);
+            tsh_status s_1 = run_bin(&calls[j], &want);
+            kc_use_ref(0);
+            tsh_status s_2 = run_bin(&calls[j], &got);
+            KC_CHECK(s_1 == TSH_OK && s_2 == TSH_OK && same_bits(what, got, want), "%s", what);
+            tsh_tensor_release(want);
+            tsh_tensor_release(got);
+        }
+    }
+    tsh_tensor *ts[] = {a, b, wide, strided, s0, s1, s2};
+    for (int i = 0; i < 7; i++) tsh_tensor_release(ts[i]);
+}
+
+/* float32 pow and atan2 go through glibc's vector functions in blocks of
+ * 256 lanes, a tail block padded (cpu/elementwise.c): random and special
+ * operands (NaN, infinities, signed zeros, negative bases with integer and
+ * fractional exponents, overflow, underflow) through every operand form,
+ * pow(t, 2) as t * t, and each element's value independent of where its
+ * block starts: the op on a slice gives the same bits as the slice of the
+ * op on the whole. */
+static void test_vmath_f32(void)
+{
+    int64_t n = 3 * 256 + 77, n2 = 2 * n;
+    tsh_tensor *a, *b, *wide, *strided = NULL;
+    tsh_tensor_empty(1, &n, TSH_F32, tsh_cpu_device(), &a);
+    tsh_tensor_empty(1, &n, TSH_F32, tsh_cpu_device(), &b);
+    float *av = (float *)tsh_data(a), *bv = (float *)tsh_data(b);
+    for (int64_t i = 0; i < n; i++) {
+        av[i] = (float)(kc_uniform() * 8 - 4);
+        bv[i] = i % 4 == 0 ? (float)kc_randint(-6, 6) : (float)(kc_uniform() * 16 - 8);
+    }
+    const int64_t at[] = {5, 260, 300, 310, 320, 330, 340, 350, 360, 370, 380, 390, 400, 3 * 256 + 70};
+    const float sa[] = {NAN, 0.0f, -0.0f, -0.0f, INFINITY, -INFINITY, -INFINITY, -2.0f, -2.0f, 1.0f, 1e30f, 1e-30f,
+                        -1.0f, 3.0f};
+    const float sb[] = {0.0f, -1.0f, -3.0f, 0.5f, -2.0f, 3.0f, 0.5f, 3.0f, 0.5f, NAN, 5.0f, 7.0f, INFINITY, NAN};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) av[at[i]] = sa[i], bv[at[i]] = sb[i];
+    tsh_full(1, &n2, 0.0, TSH_F32, tsh_cpu_device(), &wide);
+    for (int64_t i = 0; i < n; i++) ((float *)tsh_data(wide))[2 * i] = bv[i];
+    tsh_slice(wide, 0, 0, n2, 2, &strided);
+    tsh_tensor *s0, *s1, *s2;
+    tsh_full(0, NULL, 2.5, TSH_F32, tsh_cpu_device(), &s0);
+    tsh_full(0, NULL, 2.0, TSH_F32, tsh_cpu_device(), &s1);
+    tsh_full(0, NULL, -1.5, TSH_F32, tsh_cpu_device(), &s2);
+    const tsh_op ops[] = {TSH_OP_POW, TSH_OP_ATAN2};
+    for (int i = 0; i < 2; i++) {
+        bin_call calls[] = {{ops[i], a, b, NULL, NULL},  {ops[i], a, s0, NULL, NULL},
+                            {ops[i], a, s1, NULL, NULL}, {ops[i], s2, b, NULL, NULL},
+                            {ops[i], a, strided, NULL, NULL}, {ops[i], a, b, a, NULL}};
+        const char *forms[] = {"contiguous", "scalar exponent", "exponent 2", "scalar base", "strided", "in place"};
+        for (int j = 0; j < 6; j++) {
+            char what[96];
+            snprintf(what, sizeof what, "float32 %s, %s", tsh_op_infos[ops[i]].name, forms[j]);
+            both(what, run_bin, &calls[j], ops[i]);
+        }
+        /* slices of 1..64 elements from all over (positive bases, so few
+         * NaN): blocks start elsewhere and tail blocks hold other elements,
+         * and a value that went through the scalar function in either
+         * (1 in 20 differ in the last bit) would show */
+        tsh_tensor *pa = NULL, *whole = NULL;
+        KC_CHECK(tsh_unary(TSH_OP_ABS, a, 0, NULL, &pa) == TSH_OK &&
+                     tsh_binary(ops[i], pa, b, NULL, NULL, &whole) == TSH_OK, "%s", tsh_errmsg());
+        bool same = whole != NULL;
+        for (int64_t len = 1; len <= 64 && same; len++) {
+            int64_t start = (len * 13) % (n - len);
+            tsh_tensor *ta = NULL, *tb = NULL, *part = NULL, *wpart = NULL;
+            tsh_narrow(pa, 0, start, len, &ta);
+            tsh_narrow(b, 0, start, len, &tb);
+            tsh_narrow(whole, 0, start, len, &wpart);
+            same = tsh_binary(ops[i], ta, tb, NULL, NULL, &part) == TSH_OK && same_bits("a slice", part, wpart);
+            tsh_tensor *rs[] = {ta, tb, part, wpart};
+            for (int k = 0; k < 4; k++) tsh_tensor_release(rs[k]);
+        }
+        KC_CHECK(same, "float32 %s: a value depends on where its block starts", tsh_op_infos[ops[i]].name);
+        tsh_tensor_release(pa);
+        tsh_tensor_release(whole);
+    }
+    /* pow(t, 2) is t * t, bit for bit */
+    tsh_tensor *sq = NULL, *mul = NULL;
+    KC_CHECK(tsh_binary(TSH_OP_POW, a, s1, NULL, NULL, &sq) == TSH_OK && tsh_binary(TSH_OP_MUL, a, a, NULL, NULL, &mul) == TSH_OK,
+             "pow(t, 2): %s", tsh_errmsg());
+    if (sq && mul) KC_CHECK(same_bits("pow(t, 2)", sq, mul), "float32 pow(t, 2) is not t * t");
+    tsh_tensor *ts[] = {a, b, wide, strided, s0, s1, s2, sq, mul};
+    for (int i = 0; i < 9; i++) tsh_tensor_release(ts[i]);
+}
+
 /* float32 add, sub and mul past 4M elements write with streaming stores
  * (cpu/elementwise.c): fresh outputs, and an output one float into its
  * storage, so that the stores start unaligned. */
@@ -577,6 +731,8 @@ int main(void)
     test_clamp();
     test_edges();
     test_large();
+    test_divmod_f32();
+    test_vmath_f32();
     test_streaming();
     return kc_finish();
 }

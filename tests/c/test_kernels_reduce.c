@@ -203,11 +203,13 @@ static void test_random(void)
 }
 
 /* Shapes that take each parallel path: many rows, many columns, a long
- * reduced dim with few outputs (split and combined), with inner > 1 too. */
+ * reduced dim with few outputs (split and combined), with inner > 1 too,
+ * and rows wider than a sum's column block (1024: two full, one partial). */
 static void test_large(void)
 {
     static const int64_t shapes[][3] = {{3000, 97, 1}, {5, 300, 700}, {1, 100000, 1},
-                                        {2, 70001, 3}, {1, 40000, 1}, {200, 9, 300}};
+                                        {2, 70001, 3}, {1, 40000, 1}, {200, 9, 300},
+                                        {3, 40, 2100}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int c = 0; c < NCASE; c++) {
             int64_t shape[3] = {shapes[s][0], shapes[s][1], shapes[s][2]};
