@@ -311,6 +311,15 @@ static inline int64_t sat_i64(double v)
 
 #define PAIR(a, b) ((a) * TSH_DTYPE_COUNT + (b))
 
+/* bfloat16 rounds to nearest even by adding just under half an ulp, and NaN
+ * stays a quiet NaN: tsh_f32_to_bf16 with a select for its branch, so that
+ * loops of it vectorise. */
+static inline uint16_t bf16_bits(uint32_t u)
+{
+    uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, q = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);
+}
+
 /* n contiguous elements of src into dst, for the pairs with a direct loop;
  * false for the rest. bool sources are read as != 0, as tsh_load_* does. */
 TSH_MULTIVERSION static bool convert_direct(tsh_dtype dst, tsh_dtype src, void *dv, const void *xv, int64_t n)
@@ -351,15 +360,20 @@ TSH_MULTIVERSION static bool convert_direct(tsh_dtype dst, tsh_dtype src, void *
     case PAIR(TSH_I32, TSH_F64): F2I(int32_t, double, int32_t, -0x1p31, 0x1p31);
     case PAIR(TSH_U8, TSH_F32): F2I(uint8_t, float, int32_t, -0x1p31, 0x1p31);
     case PAIR(TSH_U8, TSH_F64): F2I(uint8_t, double, int32_t, -0x1p31, 0x1p31);
-    /* bfloat16 rounds to nearest even by adding just under half an ulp,
-     * and NaN stays a quiet NaN: tsh_f32_to_bf16 without its branch. */
     case PAIR(TSH_BF16, TSH_F32): {
         uint16_t *restrict d = dv;
         const uint32_t *restrict x = xv;
+        for (int64_t i = 0; i < n; i++) d[i] = bf16_bits(x[i]);
+        return true;
+    }
+    case PAIR(TSH_BF16, TSH_F64): { /* through float, as tsh_store_f64 does */
+        uint16_t *restrict d = dv;
+        const double *restrict x = xv;
         for (int64_t i = 0; i < n; i++) {
-            uint32_t u = x[i];
-            uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, q = (u >> 16) | 0x40u;
-            d[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);
+            float f = (float)x[i];
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            d[i] = bf16_bits(u);
         }
         return true;
     }
