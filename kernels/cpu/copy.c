@@ -212,9 +212,9 @@ static void tile_range(void *vctx, int64_t begin, int64_t end)
     }
 }
 
-/* The dim to tile with the inner one: where one operand steps by one
- * element along the inner dim and the other steps by one element along it.
- * -1 when the copy is not a transpose (or too narrow to gain). */
+/* The dim to tile together with the inner one: the inner dim is where one
+ * operand steps one element at a time, and this dim is where the other
+ * does. -1 when the copy is not a transpose (or too narrow to gain). */
 static int transpose_dim(const tsh_iter *it, size_t es)
 {
     int inner = it->ndim - 1;
@@ -237,11 +237,12 @@ static tsh_status copy_tiled(const tsh_iter *it, int a, size_t es)
 /* ---- conversions ------------------------------------------------------ */
 
 /* float16 <-> float32 with F16C (x86-64-v3 and up), rounding to nearest
- * even like tsh_f32_to_f16; 4M float32 to float16 took 12.5 ms one element
- * at a time. Two NaN cases differ from the scalar code and are put back:
- * vcvtps2ph keeps the top of a NaN's payload (the scalar code gives the
- * plain quiet NaN), and vcvtph2ps quiets a signalling NaN (the scalar code
- * keeps it). Checked over all 2^32 floats and 2^16 halves. */
+ * even like tsh_f32_to_f16: 4M float32 to float16 took 22.6 ms one element
+ * at a time, 0.87 ms so (torch 1.6), one thread. Two NaN cases differ from
+ * the scalar code and are put back: vcvtps2ph keeps the top of a NaN's
+ * payload (the scalar code gives the plain quiet NaN), and vcvtph2ps quiets
+ * a signalling NaN (the scalar code keeps it). Checked once over all 2^32
+ * floats; test_kernels_copy checks every half and 1M random floats. */
 #ifdef TSH_X86_SIMD
 __attribute__((target("avx2,f16c"))) static void f32_to_f16_f16c(uint16_t *restrict d, const float *restrict x,
                                                                    int64_t n)
@@ -315,9 +316,9 @@ static inline int64_t sat_i64(double v)
 
 /* Within [LO, HI) the plain cast through MID is defined and gives what
  * sat_i64 gives, so a block of 64 that lies there (NaN does not) converts
- * with vector instructions; f32 to int32 took 14 ms for 4M one element at a
- * time through double. */
-#define F2I(TO, FROM, MID, LO, HI)                                                      \
+ * with vector instructions. 4M float32 to int32 took 14 ms one element at a
+ * time through double, now 1.2 (torch 1.1); to uint8 26 -> 0.7 (torch 1.2). */
+#define F2I(TO, FROM, MID, LO, HI)                                                        \
     do {                                                                                  \
         TO *restrict d = (TO *)dv;                                                        \
         const FROM *restrict x = (const FROM *)xv;                                        \
@@ -325,7 +326,7 @@ static inline int64_t sat_i64(double v)
             int64_t m = n - i < 64 ? n - i : 64;                                          \
             int out = 0;                                                                  \
             for (int64_t j = 0; j < m; j++) out |= !(x[i + j] >= (LO)) | !(x[i + j] < (HI)); \
-            if (!out) for (int64_t j = 0; j < m; j++) d[i + j] = (TO)(MID)x[i + j];          \
+            if (!out) for (int64_t j = 0; j < m; j++) d[i + j] = (TO)(MID)x[i + j];       \
             else for (int64_t j = 0; j < m; j++) d[i + j] = (TO)sat_i64(x[i + j]);        \
         }                                                                                 \
         return true;                                                                      \
