@@ -261,6 +261,19 @@ static void test_transpose_copies(void)
         KC_CHECK(s2 == TSH_OK && same_bits(what, dst, x), "%s into a transposed view: %s", what, tsh_errmsg());
         tsh_tensor_release(dv), tsh_tensor_release(dst);
         tsh_tensor_release(want), tsh_tensor_release(got), tsh_tensor_release(v), tsh_tensor_release(x);
+        /* a column broadcast along the rows (stride 0 in the inner dim) also
+         * counts as a transpose: its elements step one at a time down dim 1 */
+        int64_t col[2] = {shape[1], 1}, wide[2] = {shape[1], shape[2]};
+        tsh_tensor *c = edge_tensor(2, col, dt, KC_CONTIG), *e = NULL;
+        want = got = NULL;
+        tsh_expand(c, 2, wide, &e);
+        kc_use_ref(1);
+        s1 = tsh_clone(e, &want);
+        kc_use_ref(0);
+        s2 = tsh_clone(e, &got);
+        KC_CHECK(s1 == TSH_OK && s2 == TSH_OK && same_bits("expanded column", got, want), "expanded column %s: %s",
+                 tsh_dtype_name(dt), tsh_errmsg());
+        tsh_tensor_release(want), tsh_tensor_release(got), tsh_tensor_release(e), tsh_tensor_release(c);
     }
 }
 
