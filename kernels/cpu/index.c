@@ -354,7 +354,12 @@ static bool arith_dtype(tsh_dtype dt) { return dt != TSH_F16 && dt != TSH_BF16; 
 
 static tsh_status cpu_scatter(tsh_op op, const tsh_kargs *a)
 {
-    scatter_ctx c = {a->out->dtype, (int)a->i[1], 0, 1.0, 1, vec_isa()};
+    /* a source or index that shares out's memory is read as the scalar loop
+     * reads it, element by element after the writes before it, not eight at
+     * a time ahead of them */
+    const tsh_storage *os = a->out->storage;
+    bool alone = a->in[0]->storage != os && a->in[1]->storage != os;
+    scatter_ctx c = {a->out->dtype, (int)a->i[1], 0, 1.0, 1, alone ? vec_isa() : VEC_NONE};
     if (c.mode != 0 && !arith_dtype(c.dt))
         return tsh_fail(TSH_ERR_NOTIMPL, "%s is not implemented for cpu %s", tsh_op_infos[op].name,
                         tsh_dtype_name(c.dt));

@@ -387,6 +387,27 @@ static void test_dense_rows(void)
         }
     }
     unsetenv("TENSH_INDEX_AVX512");
+    /* a target that is also the source, or (int64) its own index: read one
+     * element at a time after the writes before it, as the reference does */
+    int64_t rows[2] = {5, 300};
+    for (int self_index = 0; self_index < 2; self_index++) {
+        tsh_tensor *t = kc_tensor(2, rows, TSH_I64, KC_CONTIG, 1, 300), *got[2], *src = NULL;
+        if (self_index) tsh_clone(t, &src);
+        for (int ref = 0; ref < 2; ref++) {
+            kc_use_ref(ref);
+            tsh_clone(t, &got[ref]);
+            tsh_status st = self_index ? tsh_scatter_(got[ref], 1, got[ref], src, TSH_SCATTER_SET)
+                                       : tsh_scatter_(got[ref], 1, t, got[ref], TSH_SCATTER_SET);
+            KC_CHECK(st == TSH_OK, "scatter into its own %s: %s", self_index ? "index" : "source", tsh_errmsg());
+        }
+        kc_use_ref(0);
+        KC_CHECK(kc_compare("scatter into itself", got[0], got[1], 0, 0), "scatter into its own %s differs from the reference",
+                 self_index ? "index" : "source");
+        tsh_tensor_release(got[0]);
+        tsh_tensor_release(got[1]);
+        tsh_tensor_release(src);
+        tsh_tensor_release(t);
+    }
     int64_t sh[2] = {4, 100};
     static const int64_t bad[] = {0, -1, 101, INT64_MIN, INT64_MAX};
     for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
