@@ -30,9 +30,111 @@ static int64_t prod(const int64_t *s, int from, int to)
     return p;
 }
 
+/* ---- hardware gather and scatter ---- */
+
+/* Rows of 4- and 8-byte elements gathered (o[k] = x[ix[k] - 1]) and
+ * scattered (o[ix[k] - 1] = x[k]) with the vector gather/scatter
+ * instructions. GCC does not emit them for these loops (its cost model for
+ * the x86-64-v3/v4 clones says no), but on this machine (Sapphire Rapids,
+ * 1 thread, (4096,1024) float32 along the rows, int64 indices) they win:
+ * gather 4.4 ms one element at a time, 3.0 ms with AVX-512 and 3.1 with
+ * AVX2; scatter 4.0 ms, 3.4 with AVX-512 (AVX2 has no scatter). A scatter
+ * writes its lanes from the lowest up when indices repeat, so the last
+ * write to an element wins, as in the scalar loop. TENSH_INDEX_AVX512=0
+ * turns the AVX-512 forms off (tests then reach the AVX2 gather). */
+enum { VEC_NONE, VEC_AVX2, VEC_AVX512 };
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_VEC_GATHER 1
+
+__attribute__((target("avx512f")))
+static int64_t gather_512(void *o, const void *x, const int64_t *ix, int64_t n, size_t es)
+{
+    const char *b = (const char *)x - es; /* indices are 1-based */
+    int64_t k = 0;
+    if (es == 4)
+        for (; k + 8 <= n; k += 8)
+            _mm256_storeu_si256((__m256i *)((uint32_t *)o + k),
+                                _mm512_i64gather_epi32(_mm512_loadu_si512(ix + k), b, 4));
+    else
+        for (; k + 8 <= n; k += 8)
+            _mm512_storeu_si512((uint64_t *)o + k, _mm512_i64gather_epi64(_mm512_loadu_si512(ix + k), b, 8));
+    return k;
+}
+
+__attribute__((target("avx2")))
+static int64_t gather_256(void *o, const void *x, const int64_t *ix, int64_t n, size_t es)
+{
+    const char *b = (const char *)x - es;
+    int64_t k = 0;
+    if (es == 4)
+        for (; k + 4 <= n; k += 4)
+            _mm_storeu_si128((__m128i *)((uint32_t *)o + k),
+                             _mm256_i64gather_epi32((const int *)b, _mm256_loadu_si256((const __m256i *)(ix + k)), 4));
+    else
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_si256((__m256i *)((uint64_t *)o + k),
+                                _mm256_i64gather_epi64((const long long *)b, _mm256_loadu_si256((const __m256i *)(ix + k)), 8));
+    return k;
+}
+
+__attribute__((target("avx512f")))
+static int64_t scatter_512(void *o, const void *x, const int64_t *ix, int64_t n, size_t es)
+{
+    char *b = (char *)o - es;
+    int64_t k = 0;
+    if (es == 4)
+        for (; k + 8 <= n; k += 8)
+            _mm512_i64scatter_epi32(b, _mm512_loadu_si512(ix + k),
+                                    _mm256_loadu_si256((const __m256i *)((const uint32_t *)x + k)), 4);
+    else
+        for (; k + 8 <= n; k += 8)
+            _mm512_i64scatter_epi64(b, _mm512_loadu_si512(ix + k), _mm512_loadu_si512((const uint64_t *)x + k), 8);
+    return k;
+}
+#endif
+
+/* The vector forms this op may use: read once per op, not per row. */
+static int vec_isa(void)
+{
+#ifdef HAVE_VEC_GATHER
+    static int cpu = -1; /* the answer never changes, so a race only repeats it */
+    if (cpu < 0) cpu = __builtin_cpu_supports("avx512f") ? VEC_AVX512 : __builtin_cpu_supports("avx2") ? VEC_AVX2 : VEC_NONE;
+    return cpu == VEC_AVX512 && tsh_env_off("TENSH_INDEX_AVX512") ? VEC_AVX2 : cpu;
+#else
+    return VEC_NONE;
+#endif
+}
+
+/* How many elements (from the first) of a row the vector forms did; the
+ * caller's loop does the rest. */
+static int64_t gather_vec(int isa, void *o, const void *x, const int64_t *ix, int64_t n, size_t es)
+{
+#ifdef HAVE_VEC_GATHER
+    if (es == 4 || es == 8) {
+        if (isa == VEC_AVX512) return gather_512(o, x, ix, n, es);
+        if (isa == VEC_AVX2) return gather_256(o, x, ix, n, es);
+    }
+#else
+    (void)isa, (void)o, (void)x, (void)ix, (void)n, (void)es;
+#endif
+    return 0;
+}
+
+static int64_t scatter_vec(int isa, void *o, const void *x, const int64_t *ix, int64_t n, size_t es)
+{
+#ifdef HAVE_VEC_GATHER
+    if ((es == 4 || es == 8) && isa == VEC_AVX512) return scatter_512(o, x, ix, n, es);
+#else
+    (void)isa, (void)o, (void)x, (void)ix, (void)n, (void)es;
+#endif
+    return 0;
+}
+
 /* ---- gather (and index_select on any layout) ---- */
 
-typedef struct { size_t es; int64_t xdim; } gather_ctx;
+typedef struct { size_t es; int64_t xdim; int isa; } gather_ctx;
 
 static void gather_loop(void *vc, char **p, const int64_t *s, int64_t n)
 {
@@ -46,7 +148,7 @@ static void gather_loop(void *vc, char **p, const int64_t *s, int64_t n)
         if (s[0] == sizeof(E) && s[1] == 8) { /* dense out and index: element strides */
             int64_t sx = s[2] / (int64_t)sizeof(E), step = c->xdim / (int64_t)sizeof(E);
             if (sx == 0 && step == 1) /* along a dense inner dim */
-                for (int64_t k = 0; k < n; k++) oe[k] = xe[ie[k] - 1];
+                for (int64_t k = gather_vec(c->isa, oe, xe, ie, n, sizeof(E)); k < n; k++) oe[k] = xe[ie[k] - 1];
             else
                 for (int64_t k = 0; k < n; k++) oe[k] = xe[k * sx + (ie[k] - 1) * step];
         } else {
@@ -69,7 +171,7 @@ static tsh_status gather_run(const tsh_tensor *out, const tsh_tensor *x, const t
     tsh_iter it;
     tsh_iter_init(&it, 3, ts);
     size_t es = tsh_dtype_size(x->dtype);
-    gather_ctx c = {es, x->stride[dim] * (int64_t)es};
+    gather_ctx c = {es, x->stride[dim] * (int64_t)es, vec_isa()};
     return tsh_iter_run(&it, 0, gather_loop, &c);
 }
 
@@ -142,6 +244,7 @@ typedef struct {
     int64_t odim; /* bytes between out elements along dim */
     double fa;
     int64_t ia;
+    int isa;
 } scatter_ctx;
 
 /* One typed loop: q is the target in out, v the source value. Strides in
@@ -166,7 +269,16 @@ static void scatter_loop(void *vc, char **p, const int64_t *s, int64_t n)
     const char *ix = p[0], *x = p[1];
     char *o = p[2];
     if (c->mode == 0) {
-        BY_SIZE(tsh_dtype_size(c->dt), SCATTER_LOOP(E, v))
+        BY_SIZE(tsh_dtype_size(c->dt), {
+            if (s[0] == 8 && s[1] == sizeof(E) && s[2] == 0 && c->odim == sizeof(E)) {
+                const int64_t *ie = (const int64_t *)ix;
+                const E *xe = (const E *)x;
+                E *oe = (E *)o - 1;
+                for (int64_t k = scatter_vec(c->isa, oe + 1, xe, ie, n, sizeof(E)); k < n; k++) oe[ie[k]] = xe[k];
+            } else {
+                SCATTER_LOOP(E, v);
+            }
+        })
         return;
     }
     bool add = c->mode == 1;
@@ -242,7 +354,12 @@ static bool arith_dtype(tsh_dtype dt) { return dt != TSH_F16 && dt != TSH_BF16; 
 
 static tsh_status cpu_scatter(tsh_op op, const tsh_kargs *a)
 {
-    scatter_ctx c = {a->out->dtype, (int)a->i[1], 0, 1.0, 1};
+    /* a source or index that shares out's memory is read as the scalar loop
+     * reads it, element by element after the writes before it, not eight at
+     * a time ahead of them */
+    const tsh_storage *os = a->out->storage;
+    bool alone = a->in[0]->storage != os && a->in[1]->storage != os;
+    scatter_ctx c = {a->out->dtype, (int)a->i[1], 0, 1.0, 1, alone ? vec_isa() : VEC_NONE};
     if (c.mode != 0 && !arith_dtype(c.dt))
         return tsh_fail(TSH_ERR_NOTIMPL, "%s is not implemented for cpu %s", tsh_op_infos[op].name,
                         tsh_dtype_name(c.dt));
@@ -322,7 +439,7 @@ static tsh_status cpu_index_add(tsh_op op, const tsh_kargs *a)
     memcpy(ie.shape, x->shape, sizeof ie.shape);
     memset(ie.stride, 0, sizeof ie.stride);
     ie.stride[dim] = idx->stride[0];
-    scatter_ctx c = {o->dtype, 1, 0, a->f[0], a->i[1]};
+    scatter_ctx c = {o->dtype, 1, 0, a->f[0], a->i[1], VEC_NONE};
     return scatter_run(o, x, &ie, dim, &c);
 }
 

@@ -265,10 +265,12 @@ static void test_constructors_vs_ref(void)
 
 static void test_randperm(void)
 {
-    int64_t ns[] = {0, 1, 2, 3, 10, 1000, 65537};
+    int64_t ns[] = {0, 1, 2, 3, 10, 255, 256, 257, 258, 1000, 65537};
     for (size_t c = 0; c < sizeof ns / sizeof ns[0]; c++) {
         tsh_tensor *t;
         int64_t n = ns[c];
+        uint64_t seed, offset;
+        tsh_rng_get_state(&seed, &offset);
         KC_CHECK(tsh_randperm(n, TSH_I64, tsh_cpu_device(), &t) == TSH_OK, "randperm(%lld)", (long long)n);
         char *seen = calloc((size_t)n + 1, 1);
         const int64_t *v = (const int64_t *)tsh_data(t);
@@ -278,6 +280,18 @@ static void test_randperm(void)
             if (v[i] >= 1 && v[i] <= n) seen[v[i]] = 1;
         }
         KC_CHECK(ok, "randperm(%lld) is a permutation of 1..n", (long long)n);
+        /* the documented shuffle, one swap at a time (random.c): the batched
+         * draws must give the same permutation */
+        int64_t *w = malloc(sizeof(int64_t) * (size_t)(n + 1));
+        for (int64_t i = 0; i < n; i++) w[i] = i + 1;
+        for (int64_t m = 0; m + 1 < n; m++) {
+            int64_t i = n - 1 - m, j = (int64_t)tsh_rand_below64(tsh_rand_bits64(seed, offset, m), (uint64_t)i + 1);
+            int64_t tmp = w[i];
+            w[i] = w[j];
+            w[j] = tmp;
+        }
+        KC_CHECK(n == 0 || memcmp(v, w, sizeof(int64_t) * (size_t)n) == 0, "randperm(%lld) differs from the one-swap-at-a-time shuffle", (long long)n);
+        free(w);
         free(seen);
         tsh_tensor_release(t);
     }

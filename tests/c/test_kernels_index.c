@@ -4,6 +4,7 @@
  * (duplicated) indices, and sizes past one chunk so the parallel paths run.
  * Values are not checked here (tests/lua/test_index.lua does that by hand):
  * only that both backends agree. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "index.h"
@@ -359,6 +360,75 @@ static void test_big(void)
     }
 }
 
+/* Gather and scatter along a dense last dim, in rows longer than a vector
+ * with a ragged tail, take the hardware gather/scatter paths (4- and 8-byte
+ * elements) and the typed loops (1 and 2 bytes); a transposed or strided
+ * operand takes the general loop. Scatter targets few positions, so that
+ * one vector's lanes repeat a target: the last write must win. Both with
+ * the AVX-512 forms and without (AVX2's gather). Then bad
+ * indices, which must be refused with the index named and nothing written. */
+static void test_dense_rows(void)
+{
+    const tsh_dtype dts[] = {TSH_F32, TSH_F64, TSH_I64, TSH_I32, TSH_U8, TSH_BOOL, TSH_F16};
+    for (int w = 0; w < 2 * 4 * 7; w++) {
+        int avx512 = w / 28, v = w / 7 % 4;
+        tsh_dtype dt = dts[w % 7];
+        setenv("TENSH_INDEX_AVX512", avx512 ? "1" : "0", 1);
+        int64_t sh[2] = {37, 1003}, ish[2] = {37, v == 3 ? 5 : 1003 - v};
+        kc_layout lay = v == 2 ? KC_STRIDED : KC_CONTIG, ilay = v == 1 ? KC_TRANSPOSED : KC_CONTIG;
+        tcase c = {.op = OP_GATHER, .dim = 1, .t = rand_tensor(2, sh, dt, lay)};
+        c.idx = kc_tensor(2, ish, TSH_I64, ilay, 1, (double)sh[1]);
+        check_case(&c, 0);
+        for (int mode = 0; mode < 2; mode++) {
+            c = (tcase){.op = OP_SCATTER, .dim = 1, .mode = mode, .lay = lay, .t = rand_tensor(2, sh, dt, KC_CONTIG),
+                        .idx = kc_tensor(2, ish, TSH_I64, ilay, 1, v == 0 ? 3 : (double)sh[1]),
+                        .src = rand_tensor(2, ish, dt, lay)};
+            check_case(&c, 0);
+        }
+    }
+    unsetenv("TENSH_INDEX_AVX512");
+    /* a target that is also the source, or (int64) its own index: read one
+     * element at a time after the writes before it, as the reference does */
+    int64_t rows[2] = {5, 300};
+    for (int self_index = 0; self_index < 2; self_index++) {
+        tsh_tensor *t = kc_tensor(2, rows, TSH_I64, KC_CONTIG, 1, 300), *got[2], *src = NULL;
+        if (self_index) tsh_clone(t, &src);
+        for (int ref = 0; ref < 2; ref++) {
+            kc_use_ref(ref);
+            tsh_clone(t, &got[ref]);
+            tsh_status st = self_index ? tsh_scatter_(got[ref], 1, got[ref], src, TSH_SCATTER_SET)
+                                       : tsh_scatter_(got[ref], 1, t, got[ref], TSH_SCATTER_SET);
+            KC_CHECK(st == TSH_OK, "scatter into its own %s: %s", self_index ? "index" : "source", tsh_errmsg());
+        }
+        kc_use_ref(0);
+        KC_CHECK(kc_compare("scatter into itself", got[0], got[1], 0, 0), "scatter into its own %s differs from the reference",
+                 self_index ? "index" : "source");
+        tsh_tensor_release(got[0]);
+        tsh_tensor_release(got[1]);
+        tsh_tensor_release(src);
+        tsh_tensor_release(t);
+    }
+    int64_t sh[2] = {4, 100};
+    static const int64_t bad[] = {0, -1, 101, INT64_MIN, INT64_MAX};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        tsh_tensor *x = kc_tensor(2, sh, TSH_F32, KC_CONTIG, -1, 1), *x0, *o = NULL;
+        tsh_tensor *idx = kc_tensor(2, sh, TSH_I64, KC_CONTIG, 1, 100);
+        tsh_clone(x, &x0);
+        ((int64_t *)tsh_data(idx))[3 * 100 + 57] = bad[b];
+        char want[64];
+        snprintf(want, sizeof want, "index %lld is out of range", (long long)bad[b]);
+        KC_CHECK(tsh_gather(x, 1, idx, &o) == TSH_ERR_INDEX && strstr(tsh_errmsg(), want), "gather with index %lld: %s",
+                 (long long)bad[b], tsh_errmsg());
+        KC_CHECK(tsh_scatter_(x, 1, idx, x0, TSH_SCATTER_SET) == TSH_ERR_INDEX && strstr(tsh_errmsg(), want),
+                 "scatter with index %lld: %s", (long long)bad[b], tsh_errmsg());
+        KC_CHECK(kc_compare("scatter refused", x, x0, 0, 0), "a refused scatter wrote into its target");
+        tsh_tensor_release(o);
+        tsh_tensor_release(x);
+        tsh_tensor_release(x0);
+        tsh_tensor_release(idx);
+    }
+}
+
 /* Scatter with many duplicates must give the same result on any thread
  * count: the fast kernel keeps each output element on one thread. */
 static void test_determinism(void)
@@ -403,6 +473,7 @@ int main(void)
     test_dim_ops(3, 3, 60);
     test_mask_ops(3, 3, 60);
     test_big();
+    test_dense_rows();
     test_determinism();
     for (int op = 0; op < OP_NCASES; op++)
         KC_CHECK(checked[op] > 0, "no case of %s ran", names[op]);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "create.h"
 #include "kcheck.h"
 #include "reduce.h"
 
@@ -229,6 +230,47 @@ static void test_large(void)
         }
 }
 
+/* The paths of sort and topk: lines long enough for the radix sort (over 32
+ * elements) and for topk's heap scan (k * 16 <= n, with a partial last
+ * block of 16), in every dtype, ascending and descending, along the last
+ * dim and a middle one, with ties, NaN, infinities and signed zeros; k = 1,
+ * k = n and rows sorted the wrong way round (every item beats the heap). */
+static void test_sort_paths(void)
+{
+    static const tsh_dtype dts[] = {TSH_F32, TSH_F64, TSH_I64, TSH_I32, TSH_U8, TSH_BOOL, TSH_F16};
+    static const int64_t lens[] = {33, 100, 1000, 4099};
+    for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++)
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
+            for (int c = SORT; c <= TOPK; c++) {
+                if (!takes((kcase)c, dts[d])) continue;
+                int64_t n = lens[l], shape[3] = {3, n, 1 + (int64_t)(l % 2) * 4};
+                const char *lname;
+                tsh_tensor *x = make_input((kcase)c, 3, shape, dts[d], (kc_layout)(l % 2 ? KC_TRANSPOSED : KC_CONTIG), &lname);
+                static const int64_t ks[] = {1, 5, 0};
+                for (int kk = 0; kk < 3; kk++) {
+                    call k = {.c = (kcase)c, .spec = {0, false, -1}, .dim = 1, .k = ks[kk] ? ks[kk] : n,
+                              .flag = (kk + (int)l) % 2 == 0};
+                    check_call(x, &k, lname);
+                    k.dim = 2;
+                    k.k = 1;
+                    check_call(x, &k, lname);
+                }
+                tsh_tensor_release(x);
+            }
+    /* a row in increasing order: for the largest k every element enters the heap */
+    int64_t shape[2] = {2, 3000};
+    tsh_tensor *r;
+    tsh_arange(tsh_num_int(0), tsh_num_int(6000), tsh_num_int(1), TSH_F32, tsh_cpu_device(), &r);
+    tsh_tensor *x;
+    tsh_view(r, 2, shape, &x);
+    for (int flag = 0; flag < 2; flag++) {
+        call k = {.c = TOPK, .spec = {0, false, -1}, .dim = 1, .k = 100, .flag = flag};
+        check_call(x, &k, "arange");
+    }
+    tsh_tensor_release(x);
+    tsh_tensor_release(r);
+}
+
 /* float32 sums of a million elements hold float32 accuracy, checked against
  * an exact expectation (not against the reference). */
 static void test_accuracy(void)
@@ -309,6 +351,7 @@ int main(void)
     kc_seed(7);
     test_random();
     test_large();
+    test_sort_paths();
     test_accuracy();
     test_threads();
     test_errors();
