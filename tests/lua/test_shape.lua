@@ -93,6 +93,22 @@ test("repeat and tile", function()
   close(tensor{true, false}:tile(3), {true, false, true, false, true, false})
   close(M:t():tile(1, 2), {{1, 4, 1, 4}, {2, 5, 2, 5}, {3, 6, 3, 6}}, 0)
   close(tensor{1}:tile(7), {1, 1, 1, 1, 1, 1, 1}, 0)
+  -- one copy through a (repeat, size) view of each dim, or, past 8 such
+  -- dims, block doubling: both give every block equal to the input
+  for _, dims in ipairs({{2, 3, 2}, {2, 3, 2, 2, 2}}) do
+    local z = tensor.randn(table.unpack(dims))
+    local reps = {}
+    for i = 1, #dims do reps[i] = i == 2 and 3 or 2 end
+    local t = z:tile(table.unpack(reps))
+    for d = 1, #dims do
+      for k = 2, reps[d] do
+        eq((t:narrow(d, (k - 1) * dims[d] + 1, dims[d]) - t:narrow(d, 1, dims[d])):abs():max():item(), 0)
+      end
+    end
+    local first = t
+    for d = 1, #dims do first = first:narrow(d, 1, dims[d]) end
+    eq((first - z):abs():max():item(), 0)
+  end
 end)
 
 test("flip", function()
