@@ -322,24 +322,9 @@ static void perm_draws(uint64_t seed, uint64_t base, int64_t m0, int64_t cnt, in
     uint64_t first = base + (uint64_t)m0 / 2;
 #pragma omp simd
     for (int l = 0; l < NB; l++) {
-        /* 32-bit words held in 64-bit lanes: each product one 32x32->64
-         * multiply (pmuludq) */
-        const uint64_t lo = 0xffffffffu;
-        uint64_t ctr = first + (uint64_t)l;
-        uint64_t c0 = ctr & lo, c1 = ctr >> 32, c2 = 0, c3 = 0;
-        uint64_t k0 = seed & lo, k1 = seed >> 32;
-        for (int r = 0; r < 10; r++) {
-            uint64_t p0 = (c0 & lo) * TSH_PHILOX_M0, p1 = (c2 & lo) * TSH_PHILOX_M1;
-            uint64_t n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
-            c1 = p1 & lo;
-            c3 = p0 & lo;
-            c0 = n0 & lo;
-            c2 = n2 & lo;
-            k0 = (k0 + TSH_PHILOX_W0) & lo;
-            k1 = (k1 + TSH_PHILOX_W1) & lo;
-        }
-        x[2 * l] = c0 | c1 << 32;     /* words 0-1: swap 2l */
-        x[2 * l + 1] = c2 | c3 << 32; /* words 2-3: swap 2l + 1 */
+        tsh_philox_words b = tsh_philox_lane(seed, first + (uint64_t)l);
+        x[2 * l] = b.w01;     /* swap 2l */
+        x[2 * l + 1] = b.w23; /* swap 2l + 1 */
     }
     for (int64_t t = 0; t < cnt; t++)
         j[t] = (int64_t)tsh_rand_below64(x[t], (uint64_t)(n - (m0 + t)));

@@ -92,6 +92,29 @@ static inline void tsh_philox_block(uint64_t seed, uint64_t block, uint32_t out[
     tsh_philox4x32_10(ctr, key, out);
 }
 
+/* tsh_philox_block in the form a loop over blocks vectorises (the fast CPU
+ * kernels call it one lane per block): the 32-bit words are held in 64-bit
+ * lanes, so that each product is one 32x32->64 multiply (pmuludq) rather
+ * than a 64-bit one. Words 0-1 and 2-3 come back as two 64-bit values. */
+typedef struct { uint64_t w01, w23; } tsh_philox_words;
+static inline __attribute__((always_inline)) tsh_philox_words tsh_philox_lane(uint64_t seed, uint64_t block)
+{
+    const uint64_t lo = 0xffffffffu;
+    uint64_t c0 = block & lo, c1 = block >> 32, c2 = 0, c3 = 0;
+    uint64_t k0 = seed & lo, k1 = seed >> 32;
+    for (int r = 0; r < 10; r++) {
+        uint64_t p0 = (c0 & lo) * TSH_PHILOX_M0, p1 = (c2 & lo) * TSH_PHILOX_M1;
+        uint64_t n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
+        c1 = p1 & lo;
+        c3 = p0 & lo;
+        c0 = n0 & lo;
+        c2 = n2 & lo;
+        k0 = (k0 + TSH_PHILOX_W0) & lo;
+        k1 = (k1 + TSH_PHILOX_W1) & lo;
+    }
+    return (tsh_philox_words){c0 | c1 << 32, c2 | c3 << 32};
+}
+
 /* Elements of a draw one block serves (see the table above); `range` is
  * RANDINT's high - low taken as unsigned (0 stands for 2^64). */
 static inline int tsh_rand_per_block(tsh_op op, tsh_dtype dt, uint64_t range)

@@ -100,34 +100,19 @@ static tsh_status cpu_linspace(tsh_op op, const tsh_kargs *a)
 /* ---- random ---- */
 
 /* The BATCH blocks first .. first+BATCH-1 of seed's stream into w (4 words
- * each; a caller uses as many as it needs). One lane per block, its state in
- * registers through the ten rounds: the lane loop vectorises, 8 or 16 blocks
- * at a time. */
+ * each; a caller uses as many as it needs). One lane per block
+ * (tsh_philox_lane), its state in registers through the ten rounds: the lane
+ * loop vectorises, 8 or 16 blocks at a time. */
 TSH_MULTIVERSION static void philox_batch(uint64_t seed, uint64_t first, uint32_t *w)
 {
     uint32_t o0[BATCH], o1[BATCH], o2[BATCH], o3[BATCH];
 #pragma omp simd
     for (int l = 0; l < BATCH; l++) {
-        /* 32-bit words held in 64-bit lanes, so that each product is one
-         * 32x32->64 multiply (pmuludq), not a 64-bit one */
-        const uint64_t lo = 0xffffffffu;
-        uint64_t ctr = first + (uint64_t)l;
-        uint64_t c0 = ctr & lo, c1 = ctr >> 32, c2 = 0, c3 = 0;
-        uint64_t k0 = seed & lo, k1 = seed >> 32;
-        for (int r = 0; r < 10; r++) {
-            uint64_t p0 = (c0 & lo) * TSH_PHILOX_M0, p1 = (c2 & lo) * TSH_PHILOX_M1;
-            uint64_t n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
-            c1 = p1 & lo;
-            c3 = p0 & lo;
-            c0 = n0 & lo;
-            c2 = n2 & lo;
-            k0 = (k0 + TSH_PHILOX_W0) & lo;
-            k1 = (k1 + TSH_PHILOX_W1) & lo;
-        }
-        o0[l] = (uint32_t)c0;
-        o1[l] = (uint32_t)c1;
-        o2[l] = (uint32_t)c2;
-        o3[l] = (uint32_t)c3;
+        tsh_philox_words x = tsh_philox_lane(seed, first + (uint64_t)l);
+        o0[l] = (uint32_t)x.w01;
+        o1[l] = (uint32_t)(x.w01 >> 32);
+        o2[l] = (uint32_t)x.w23;
+        o3[l] = (uint32_t)(x.w23 >> 32);
     }
     for (int l = 0; l < BATCH; l++) {
         w[4 * l] = o0[l];
