@@ -17,31 +17,10 @@
 
 typedef struct { tsh_dtype dst, src; } copy_ctx;
 
-/* n elements of es bytes from x (byte stride sx) to d (byte stride sd). */
-#define MOVE_LOOP(T)                                                           \
-    do {                                                                       \
-        for (int64_t i = 0; i < n; i++)                                        \
-            *(T *)(d + i * sd) = *(const T *)(x + i * sx);                     \
-    } while (0)
-
-static void move_elems(size_t es, char *d, int64_t sd, const char *x, int64_t sx, int64_t n)
-{
-    if (sd == (int64_t)es && sx == (int64_t)es) {
-        memcpy(d, x, (size_t)n * es);
-        return;
-    }
-    switch (es) {
-    case 1: MOVE_LOOP(uint8_t); break;
-    case 2: MOVE_LOOP(uint16_t); break;
-    case 4: MOVE_LOOP(uint32_t); break;
-    default: MOVE_LOOP(uint64_t); break;
-    }
-}
-
 static void copy_same(void *vctx, char **p, const int64_t *s, int64_t n)
 {
     const copy_ctx *c = vctx;
-    move_elems(tsh_dtype_size(c->dst), p[0], s[0], p[1], s[1], n);
+    tsh_move_elems(tsh_dtype_size(c->dst), p[0], s[0], p[1], s[1], n);
 }
 
 /* ---- transposing copies ----------------------------------------------
@@ -488,14 +467,14 @@ static void copy_convert(void *vctx, char **p, const int64_t *s, int64_t n)
         const char *x = p[1] + i * s[1];
         char *d = p[0] + i * s[0];
         if (s[1] != ex) {
-            move_elems((size_t)ex, xb, ex, x, s[1], m);
+            tsh_move_elems((size_t)ex, xb, ex, x, s[1], m);
             x = xb;
         }
         if (s[0] == ed) {
             convert_contig(c->dst, c->src, d, x, m);
         } else {
             convert_contig(c->dst, c->src, db, x, m);
-            move_elems((size_t)ed, d, s[0], db, ed, m);
+            tsh_move_elems((size_t)ed, d, s[0], db, ed, m);
         }
     }
 }

@@ -127,3 +127,23 @@ bool tsh_env_off(const char *name)
     const char *v = getenv(name);
     return v && strcmp(v, "0") == 0;
 }
+
+#define MOVE_LOOP(T)                                                           \
+    do {                                                                       \
+        for (int64_t i = 0; i < n; i++)                                        \
+            *(T *)(d + i * sd) = *(const T *)(x + i * sx);                     \
+    } while (0)
+
+void tsh_move_elems(size_t es, char *d, int64_t sd, const char *x, int64_t sx, int64_t n)
+{
+    if (sd == (int64_t)es && sx == (int64_t)es) {
+        if (d != x) memmove(d, x, (size_t)n * es);
+        return;
+    }
+    switch (es) {
+    case 1: MOVE_LOOP(uint8_t); break;
+    case 2: MOVE_LOOP(uint16_t); break;
+    case 4: MOVE_LOOP(uint32_t); break;
+    default: MOVE_LOOP(uint64_t); break;
+    }
+}

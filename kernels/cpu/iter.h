@@ -55,4 +55,8 @@ tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx
  * can switch paths within one process. */
 bool tsh_env_off(const char *name);
 
+/* n elements of es bytes (1, 2, 4 or 8) from x to d, byte strides sx and
+ * sd: one memmove when both are dense, else a typed loop. */
+void tsh_move_elems(size_t es, char *d, int64_t sd, const char *x, int64_t sx, int64_t n);
+
 #endif

@@ -7,27 +7,6 @@
 #include "../kernels.h"
 #include "iter.h"
 
-/* One element of `es` bytes from x to d, n times, with byte strides. */
-#define MOVE_LOOP(T)                                                           \
-    do {                                                                       \
-        for (int64_t i = 0; i < n; i++)                                        \
-            *(T *)(d + i * sd) = *(const T *)(x + i * sx);                     \
-    } while (0)
-
-static void move_elems(size_t es, char *d, int64_t sd, const char *x, int64_t sx, int64_t n)
-{
-    if (sd == (int64_t)es && sx == (int64_t)es) {
-        if (d != x) memmove(d, x, (size_t)n * es);
-        return;
-    }
-    switch (es) {
-    case 1: MOVE_LOOP(uint8_t); break;
-    case 2: MOVE_LOOP(uint16_t); break;
-    case 4: MOVE_LOOP(uint32_t); break;
-    default: MOVE_LOOP(uint64_t); break;
-    }
-}
-
 /* d[i] = x[-i], n elements of es bytes. flip's inner loop when the flipped
  * dim is the innermost one: with the step known to be -1 the compiler loads
  * whole vectors and reverses them in registers, where the strided loop moved
@@ -53,7 +32,7 @@ static void flip_loop(void *ctx, char **p, const int64_t *s, int64_t n)
 {
     size_t es = *(const size_t *)ctx;
     if (s[0] == (int64_t)es && s[1] == -(int64_t)es) reverse_elems(es, p[0], p[1], n);
-    else move_elems(es, p[0], s[0], p[1], s[1], n);
+    else tsh_move_elems(es, p[0], s[0], p[1], s[1], n);
 }
 
 static tsh_status cpu_flip(tsh_op op, const tsh_kargs *a)
@@ -118,11 +97,11 @@ static void tri_range(void *vctx, int64_t begin, int64_t end)
         if (split < 0) split = 0;
         if (split > c->cols) split = c->cols;
         if (c->lower) {
-            move_elems(es, po, so, px, sx, split);
+            tsh_move_elems(es, po, so, px, sx, split);
             zero_elems(es, po + split * so, so, c->cols - split);
         } else {
             zero_elems(es, po, so, split);
-            move_elems(es, po + split * so, so, px + split * sx, sx, c->cols - split);
+            tsh_move_elems(es, po + split * so, so, px + split * sx, sx, c->cols - split);
         }
     }
 }
