@@ -80,7 +80,7 @@ char *tsh_shape_str(char *buf, size_t n, int ndim, const int64_t *shape);
 bool tsh_device_eq(tsh_device a, tsh_device b);
 const char *tsh_device_str(tsh_device d, char *buf, size_t n); /* "cpu", "cuda:0" */
 
-/* Bytes held by storage created on this device since the last call; the Lua
+/* Bytes held by storage (and headers) created since the last call; the Lua
  * layer feeds it to the garbage collector so loops do not grow unbounded. */
 int64_t tsh_take_new_bytes(void);
 
