@@ -104,15 +104,6 @@ float tsh_f16_to_f32(uint16_t h)
     return f;
 }
 
-uint16_t tsh_f32_to_bf16(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* quiet NaN */
-    x += 0x7fffu + ((x >> 16) & 1u);
-    return (uint16_t)(x >> 16);
-}
-
 float tsh_bf16_to_f32(uint16_t h)
 {
     uint32_t x = (uint32_t)h << 16;
@@ -143,32 +134,17 @@ int64_t tsh_load_i64(tsh_dtype dt, const void *p)
     case TSH_U8: return *(const uint8_t *)p;
     case TSH_I32: return *(const int32_t *)p;
     case TSH_I64: return *(const int64_t *)p;
-    default: {
-        double v = tsh_load_f64(dt, p);
-        /* out-of-range float to int is undefined in C; saturate instead */
-        if (!(v == v)) return 0;
-        if (v >= 9.2233720368547758e18) return INT64_MAX;
-        if (v <= -9.2233720368547758e18) return INT64_MIN;
-        return (int64_t)v;
+    default: return tsh_f64_to_i64_sat(tsh_load_f64(dt, p));
     }
-    }
-}
-
-static int64_t f64_to_i64(double v)
-{
-    if (!(v == v)) return 0;
-    if (v >= 9.2233720368547758e18) return INT64_MAX;
-    if (v <= -9.2233720368547758e18) return INT64_MIN;
-    return (int64_t)v;
 }
 
 void tsh_store_f64(tsh_dtype dt, void *p, double v)
 {
     switch (dt) {
     case TSH_BOOL: *(uint8_t *)p = v != 0; break;
-    case TSH_U8: *(uint8_t *)p = (uint8_t)f64_to_i64(v); break;
-    case TSH_I32: *(int32_t *)p = (int32_t)f64_to_i64(v); break;
-    case TSH_I64: *(int64_t *)p = f64_to_i64(v); break;
+    case TSH_U8: *(uint8_t *)p = (uint8_t)tsh_f64_to_i64_sat(v); break;
+    case TSH_I32: *(int32_t *)p = (int32_t)tsh_f64_to_i64_sat(v); break;
+    case TSH_I64: *(int64_t *)p = tsh_f64_to_i64_sat(v); break;
     case TSH_F16: *(uint16_t *)p = tsh_f32_to_f16((float)v); break;
     case TSH_BF16: *(uint16_t *)p = tsh_f32_to_bf16((float)v); break;
     case TSH_F32: *(float *)p = (float)v; break;

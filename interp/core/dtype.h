@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum tsh_dtype {
     TSH_BOOL = 0,
@@ -38,8 +39,27 @@ tsh_dtype tsh_dtype_compute(tsh_dtype dt);
 
 uint16_t tsh_f32_to_f16(float f);
 float tsh_f16_to_f32(uint16_t h);
-uint16_t tsh_f32_to_bf16(float f);
+/* bfloat16 rounds to nearest even by adding just under half an ulp; NaN
+ * stays a quiet NaN. Inline and branch-free (a select), so that the CPU
+ * kernels' conversion loops over it vectorise. */
+static inline uint16_t tsh_f32_to_bf16(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, q = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);
+}
 float tsh_bf16_to_f32(uint16_t h);
+
+/* A float to int64 as C cannot (out of range is undefined there): NaN to
+ * 0, saturating at int64's bounds. Narrower integer types then wrap. */
+static inline int64_t tsh_f64_to_i64_sat(double v)
+{
+    if (!(v == v)) return 0;
+    if (v >= 9.2233720368547758e18) return INT64_MAX;
+    if (v <= -9.2233720368547758e18) return INT64_MIN;
+    return (int64_t)v;
+}
 
 /* Generic element access for reference kernels and odd paths. */
 double tsh_load_f64(tsh_dtype dt, const void *p);

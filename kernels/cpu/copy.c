@@ -283,19 +283,9 @@ static void f16_to_f32(float *restrict d, const uint16_t *restrict x, int64_t n)
     for (int64_t i = 0; i < n; i++) d[i] = tsh_f16_to_f32(x[i]);
 }
 
-/* Float to integer as the generic path did it (tsh_load_i64: NaN to 0,
- * saturation at int64's bounds, then C's wrap into a narrower type). */
-static inline int64_t sat_i64(double v)
-{
-    if (!(v == v)) return 0;
-    if (v >= 9.2233720368547758e18) return INT64_MAX;
-    if (v <= -9.2233720368547758e18) return INT64_MIN;
-    return (int64_t)v;
-}
-
 /* Within [LO, HI) the plain cast through MID is defined and gives what
- * sat_i64 gives, so a block of 64 that lies there (NaN does not) converts
- * with vector instructions. 4M float32 to int32 took 14 ms one element at a
+ * tsh_f64_to_i64_sat gives, so a block of 64 that lies there (NaN does not) converts
+ * with vector instructions (others saturate as tsh_load_i64 does). 4M float32 to int32 took 14 ms one element at a
  * time through double, now 1.2 (torch 1.1); to uint8 26 -> 0.7 (torch 1.2). */
 #define F2I(TO, FROM, MID, LO, HI)                                                        \
     do {                                                                                  \
@@ -306,7 +296,7 @@ static inline int64_t sat_i64(double v)
             int out = 0;                                                                  \
             for (int64_t j = 0; j < m; j++) out |= !(x[i + j] >= (LO)) | !(x[i + j] < (HI)); \
             if (!out) for (int64_t j = 0; j < m; j++) d[i + j] = (TO)(MID)x[i + j];       \
-            else for (int64_t j = 0; j < m; j++) d[i + j] = (TO)sat_i64(x[i + j]);        \
+            else for (int64_t j = 0; j < m; j++) d[i + j] = (TO)tsh_f64_to_i64_sat(x[i + j]);        \
         }                                                                                 \
         return true;                                                                      \
     } while (0)
@@ -320,15 +310,6 @@ static inline int64_t sat_i64(double v)
     } while (0)
 
 #define PAIR(a, b) ((a) * TSH_DTYPE_COUNT + (b))
-
-/* bfloat16 rounds to nearest even by adding just under half an ulp, and NaN
- * stays a quiet NaN: tsh_f32_to_bf16 with a select for its branch, so that
- * loops of it vectorise. */
-static inline uint16_t bf16_bits(uint32_t u)
-{
-    uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, q = (u >> 16) | 0x40u;
-    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);
-}
 
 /* n contiguous elements of src into dst, for the pairs with a direct loop;
  * false for the rest. bool sources are read as != 0, as tsh_load_* does. */
@@ -370,23 +351,8 @@ TSH_MULTIVERSION static bool convert_direct(tsh_dtype dst, tsh_dtype src, void *
     case PAIR(TSH_I32, TSH_F64): F2I(int32_t, double, int32_t, -0x1p31, 0x1p31);
     case PAIR(TSH_U8, TSH_F32): F2I(uint8_t, float, int32_t, -0x1p31, 0x1p31);
     case PAIR(TSH_U8, TSH_F64): F2I(uint8_t, double, int32_t, -0x1p31, 0x1p31);
-    case PAIR(TSH_BF16, TSH_F32): {
-        uint16_t *restrict d = dv;
-        const uint32_t *restrict x = xv;
-        for (int64_t i = 0; i < n; i++) d[i] = bf16_bits(x[i]);
-        return true;
-    }
-    case PAIR(TSH_BF16, TSH_F64): { /* through float, as tsh_store_f64 does */
-        uint16_t *restrict d = dv;
-        const double *restrict x = xv;
-        for (int64_t i = 0; i < n; i++) {
-            float f = (float)x[i];
-            uint32_t u;
-            memcpy(&u, &f, 4);
-            d[i] = bf16_bits(u);
-        }
-        return true;
-    }
+    case PAIR(TSH_BF16, TSH_F32): CAST(uint16_t, float, tsh_f32_to_bf16(v));
+    case PAIR(TSH_BF16, TSH_F64): CAST(uint16_t, double, tsh_f32_to_bf16((float)v)); /* as tsh_store_f64 */
     case PAIR(TSH_F32, TSH_BF16): {
         uint32_t *restrict d = dv;
         const uint16_t *restrict x = xv;
