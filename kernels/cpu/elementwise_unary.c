@@ -25,7 +25,10 @@
  * cpu/create.c. Before <tgmath.h>, whose macros take these names. glibc
  * gives them 4 ulp at most (we saw 3: log, sin, tan), inside the kernel
  * test's 4e-6 for float32 and 1e-10 for float64; every lane is computed,
- * so results do not depend on chunking. */
+ * so results do not depend on chunking. gelu's erff: 4M floats 27 -> 2.9 ms
+ * (torch 2.0-2.3, 1 thread); a (5, 5) rational fitted here ran in 1.3 ms
+ * but was 3.6e-7 off, and where 1 + erf cancels (gelu's far negative
+ * tail) about 8x worse than torch relatively: accuracy first. */
 #if defined(TSH_HAVE_LIBMVEC) && defined(_OPENMP)
 #define TSH_MVEC 1
 #pragma omp declare simd notinbranch
@@ -159,16 +162,8 @@ static inline float vtanh_f32(float x)
     return copysign(ax > 0.625f ? big : small, x);
 }
 
-/* erf in float32 for gelu: libmvec's erff, as accurate as glibc's scalar
- * one (6e-8). gelu of 4M floats: 2.9 ms (scalar erff 27 ms, torch 2.0-2.3,
- * 1 thread). A (5, 5) rational fitted here ran in 1.3 ms but was 3.6e-7
- * off, and where 1 + erf cancels (the far negative tail, gelu near 1e-5)
- * about 8x worse than torch relatively: accuracy first. */
-static inline float verf_f32(float x) { return erff(x); }
-
 static inline double vexp_f64(double x) { return exp(x); }
 static inline double vtanh_f64(double x) { return tanh(x); }
-static inline double verf_f64(double x) { return erf(x); }
 
 #ifdef TSH_RSQRT512
 /* rsqrt of float32 with AVX-512: the 14-bit estimate and one Newton step,
@@ -224,7 +219,7 @@ static bool has_avx512f(void)
                 const T k0 = (T)0.7978845608028654, k1 = (T)0.044715;              \
                 UN_LOOP(T, T, (T)0.5 * a * (1 + vtanh_##SFX(k0 * (a + k1 * a * a * a)))); \
             } else {                                                               \
-                UN_LOOP(T, T, (T)0.5 * a * (1 + verf_##SFX(a * (T)0.7071067811865476))); \
+                UN_LOOP(T, T, (T)0.5 * a * (1 + erf(a * (T)0.7071067811865476)));  \
             }                                                                      \
             break;                                                                 \
         case TSH_OP_SILU: UN_LOOP(T, T, a / (1 + vexp_##SFX(-a))); break;                 \
