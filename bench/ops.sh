@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/ops.sh: a broad per-op speed comparison of tensh against PyTorch
-# (Debian's python3-torch, /usr/bin/python3) in one run: 83 cases (unary,
+# (Debian's python3-torch, /usr/bin/python3) in one run: 84 cases (unary,
 # binary, reductions, shape, indexing, random, dtype conversion, linalg,
 # small-op overhead), one table of median times and ratios. A benchmark, not a
 # test: it asserts nothing about time and exits 0 unless it cannot run.
@@ -24,6 +24,7 @@ THREADS=${BENCH_THREADS:-$(nproc)}
 # sets its library's thread count. OPENBLAS_CORETYPE and the like are left as
 # the environment has them, for both sides alike.
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+# (from here on nproc answers OMP_NUM_THREADS: the machine's cores are nproc --all)
 mkdir -p "$OUT"
 rm -f "$OUT"/ops_*.txt
 
@@ -50,7 +51,7 @@ half() { # FILE CMD...
   local file=$1 b0 t0 rc others; shift
   b0=$(busy); t0=$(date +%s.%N)
   "$@" >"$file"; rc=$?
-  others=$(awk -F'\t' -v b="$(($(busy) - b0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$(date +%s.%N)" -v n="$(nproc)" '
+  others=$(awk -F'\t' -v b="$(($(busy) - b0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$(date +%s.%N)" -v n="$(nproc --all)" '
     $1 == "# cpu" { own = $2 }
     END { o = (b / hz - own) / ((t1 - t0) * n); printf "%.0f", 100 * (o > 0 ? o : 0) }' "$file")
   printf '# others\t%s\n' "$others" >>"$file"
@@ -71,7 +72,7 @@ echo >&2
 # The table: rows in tensh's order (then any torch-only case), ratio =
 # tensh / torch, "<" marking a row where tensh is slower; then the n/a
 # reasons and the slower rows, worst first.
-awk -F'\t' -v threads="$THREADS" -v load="$LOAD" -v cores="$(nproc)" '
+awk -F'\t' -v threads="$THREADS" -v load="$LOAD" -v cores="$(nproc --all)" '
   function fmt(s) {
     if (s == "" || s == "na") return "n/a"
     if (s < 1e-3) return sprintf("%.2f us", s * 1e6)

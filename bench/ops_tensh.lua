@@ -124,6 +124,10 @@ case("reduce prod dim2", function()
   return function() return P:prod(2) end
 end)
 case("reduce cumsum dim2", function() return function() return X:cumsum(2) end end)
+case("reduce cumprod dim2", function()
+  local P = X * 0.001 + 1
+  return function() return P:cumprod(2) end
+end)
 case("reduce logsumexp dim2", function() return function() return X:logsumexp(2) end end)
 case("reduce softmax dim1", function() return function() return X:softmax(1) end end)
 case("reduce log_softmax dim2", function() return function() return X:log_softmax(2) end end)

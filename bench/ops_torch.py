@@ -144,6 +144,11 @@ def main():
         return lambda: P.prod(1)
     case("reduce prod dim2", prod)
     case("reduce cumsum dim2", const(lambda: X.cumsum(1)))
+
+    def cumprod():
+        P = X * 0.001 + 1
+        return lambda: P.cumprod(1)
+    case("reduce cumprod dim2", cumprod)
     case("reduce logsumexp dim2", const(lambda: X.logsumexp(1)))
     case("reduce softmax dim1", const(lambda: X.softmax(0)))
     case("reduce log_softmax dim2", const(lambda: X.log_softmax(1)))

@@ -64,7 +64,7 @@ echo "bench: $THREADS threads; startup" >&2
 {
   printf 'meta\ttensh_version\t%s\n' "$("$TENSH" -v 2>&1 | head -n 1 | awk '{ print $2 }')"
   # Other work on the machine skews every figure: say how busy it was.
-  printf 'meta\tmachine\t%s cores, load average %s at start\n' "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf 'meta\tmachine\t%s cores, load average %s at start\n' "$(nproc --all)" "$(cut -d' ' -f1-3 /proc/loadavg)"
   if command -v hyperfine >/dev/null; then printf 'meta\ttool\thyperfine\n'; else printf 'meta\ttool\ta loop of runs (no hyperfine)\n'; fi
   startup tensh 100 5 "$TENSH" -e ''
   [ "$torch_ok" = 1 ] && startup torch 10 2 "$PY" -c 'import torch'
