@@ -63,14 +63,25 @@ void tshL_reclaim(lua_State *L)
  * tensor that has grown old (one held across two steps, such as the previous
  * `c` in `c = a + b`, still in its register while __add runs); so once the
  * new tensor bytes since the last full collection pass what was live after
- * it (and at least FULL_GC_MIN_BYTES), run a full one. */
+ * it (and at least FULL_GC_MIN_BYTES), run a full one.
+ *
+ * The step a new tensor pays for does not run when it is pushed but just
+ * before the next op allocates (TSHL_TRY calls tshL_gc_pay): by then the
+ * previous result of `y = f(x)` in a loop is dead, so its block goes back
+ * to the allocator's cache and the new result takes that same block. Run at
+ * the push, the collection sees the previous result still live and frees it
+ * one op later, and three 16 MiB blocks take turns where one would do: on
+ * the development VM a relu of 4M floats took 1.37 ms that way against 1.17
+ * ms (torch: 1.17) reusing one block. Pushes with no op after them still
+ * pay once GC_DEFER_MAX bytes are pending. */
 #define FULL_GC_MIN_BYTES ((int64_t)256 << 20)
-static void account(lua_State *L)
+#define GC_DEFER_MAX ((int64_t)64 << 20)
+bool tshL_gc_due;
+static int64_t pending, since_full, full_at = FULL_GC_MIN_BYTES;
+
+void tshL_gc_pay(lua_State *L)
 {
-    static int64_t pending, since_full, full_at = FULL_GC_MIN_BYTES;
-    int64_t fresh = tsh_take_new_bytes();
-    pending += fresh;
-    since_full += fresh;
+    tshL_gc_due = false;
     if (since_full >= full_at) {
         pending = since_full = 0;
         lua_gc(L, LUA_GCCOLLECT, 0);
@@ -80,6 +91,17 @@ static void account(lua_State *L)
         int kb = (int)(pending >> 10);
         pending = 0;
         lua_gc(L, LUA_GCSTEP, kb);
+    }
+}
+
+static void account(lua_State *L)
+{
+    int64_t fresh = tsh_take_new_bytes();
+    pending += fresh;
+    since_full += fresh;
+    if (pending >= GC_STEP_BYTES || since_full >= full_at) {
+        tshL_gc_due = true;
+        if (pending >= GC_DEFER_MAX) tshL_gc_pay(L);
     }
 }
 

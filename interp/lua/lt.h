@@ -34,6 +34,7 @@ int tshL_error(lua_State *L);
  * happen before: use it where nothing else is held, else check the status. */
 #define TSHL_TRY(L, expr)                                             \
     do {                                                              \
+        if (tshL_gc_due) tshL_gc_pay(L);                              \
         tsh_status st__ = (expr);                                     \
         if (st__ == TSH_ERR_OOM) {                                    \
             tshL_reclaim(L);                                          \
@@ -42,6 +43,10 @@ int tshL_error(lua_State *L);
         if (st__ != TSH_OK) tshL_error(L);                            \
     } while (0)
 void tshL_reclaim(lua_State *L);
+/* The collector's step owed for tensors pushed since the last one (see
+ * lt.c); TSHL_TRY pays it before the op allocates. */
+extern bool tshL_gc_due;
+void tshL_gc_pay(lua_State *L);
 
 /* -- arguments ------------------------------------------------------------- */
 /* A dim given 1-based or negative (-1 = last), checked against ndim; returns
