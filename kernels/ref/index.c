@@ -74,10 +74,11 @@ static tsh_status ref_gather(tsh_op op, const tsh_kargs *a)
     for (int64_t i = 0; i < n; i++) {
         unravel(o->ndim, o->shape, i, c);
         char *q = at(o, c);
-        c[dim] = index_at(idx, c);
-        if (c[dim] < 0 || c[dim] >= x->shape[dim])
+        int64_t v = tsh_load_i64(TSH_I64, at(idx, c));
+        if (v < 1 || v > x->shape[dim])
             return tsh_fail(TSH_ERR_INDEX, "an index is out of range for dim %d of size %lld", dim + 1,
                             (long long)x->shape[dim]);
+        c[dim] = v - 1;
         move(o, q, x, at(x, c));
     }
     return TSH_OK;
