@@ -259,10 +259,28 @@ static double row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double
     return total;
 }
 
-/* acc[j] += EXPR(v) for v = column j of rows [r0, r1), j in [0, m). */
+/* acc[j] += EXPR(v) for v = column j of rows [r0, r1), j in [0, m): four
+ * rows at a time, added pairwise before they reach acc[j]. With a load and
+ * a store of acc[j] per row, the loop ran at 32 GB/s from L2 on one core
+ * (4 rows: 48, as fast as a row sum), about the memory's speed: two threads
+ * of a (4096, 1024) float32 sum(1) were bound by it. */
 #define COL_ACC(T, base, stride, r0, r1, m, acc, EXPR)                                  \
     do {                                                                                \
-        for (int64_t r_ = (r0); r_ < (r1); r_++) {                                      \
+        int64_t r_ = (r0);                                                              \
+        for (; r_ + 4 <= (r1); r_ += 4) {                                               \
+            const T *p_ = (const T *)(base) + r_ * (stride);                             \
+            _Pragma("omp simd") for (int64_t j = 0; j < (m); j++) {                     \
+                double v = (double)p_[j];                                               \
+                double e0 = (EXPR);                                                     \
+                v = (double)p_[(stride) + j];                                           \
+                double e1 = (EXPR);                                                     \
+                v = (double)p_[2 * (stride) + j];                                       \
+                double e2 = (EXPR);                                                     \
+                v = (double)p_[3 * (stride) + j];                                       \
+                acc[j] += (e0 + e1) + (e2 + (EXPR));                                    \
+            }                                                                           \
+        }                                                                               \
+        for (; r_ < (r1); r_++) {                                                       \
             const T *p_ = (const T *)(base) + r_ * (stride);                             \
             _Pragma("omp simd") for (int64_t j = 0; j < (m); j++) {                     \
                 double v = (double)p_[j];                                               \
