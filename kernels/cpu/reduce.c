@@ -15,6 +15,8 @@
 #define SPLIT_MIN 16384      /* ... when it has at least twice this many positions */
 #define SPLIT_MAX_CHUNKS 64
 #define JB_WIDE 1024         /* columns of a msum block (col_block) */
+#define SPLIT_ROW 8192       /* columns of one row narrower than this, in bytes, */
+#define SPLIT_TASKS 4        /* ... split their rows in this many chunks */
 
 typedef struct drv { tsh_rjob *job; int64_t nb, jb; tsh_rstate *part; int64_t chunk; } drv;
 
@@ -73,7 +75,10 @@ static void run_split(void *vctx, int64_t begin, int64_t end)
         if (g.inner == 1) d->job->fn->block(d->job, 0, g.outer, 0, 1, r0, r1, st);
         else
             for (int64_t o = 0; o < g.outer; o++)
-                d->job->fn->block(d->job, o, o + 1, 0, g.inner, r0, r1, st + o * g.inner);
+                for (int64_t j0 = 0; j0 < g.inner; j0 += d->jb) {
+                    int64_t j1 = j0 + d->jb < g.inner ? j0 + d->jb : g.inner;
+                    d->job->fn->block(d->job, o, o + 1, j0, j1, r0, r1, st + o * g.inner + j0);
+                }
     }
 }
 
@@ -83,49 +88,75 @@ static void run_split(void *vctx, int64_t begin, int64_t end)
  * block in L2 for the ops that pass over it twice, read 128 bytes per
  * 4 KiB row of a (4096, 1024) float32 sum(1): 1.0 ms, one thread; 256
  * columns took 0.85-0.94, whole rows 0.57-0.72 (torch 0.68-0.79), as the
- * hardware prefetchers follow a row within its page. The width halves
- * while there are fewer blocks than threads; each column is summed in row
- * order whatever the width. */
+ * hardware prefetchers follow a row within its page. */
 static void msum_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
                        int64_t r0, int64_t r1, tsh_rstate *st);
 
 static int64_t col_block(const tsh_rjob *job)
 {
+    return job->fn->block == msum_block ? JB_WIDE : tsh_red_jb(job->g.red > 0 ? job->g.red : 1);
+}
+
+/* How many chunks the reduced dim is cut into, each reduced on its own and
+ * the partial states combined in order (1: no split). It depends only on
+ * the sizes, never on the thread count, so results are the same however
+ * many threads run. Few outputs: chunks of SPLIT_MIN positions or more.
+ * Columns of one row narrower than two pages (SPLIT_ROW), which two
+ * threads cannot share a page each: SPLIT_TASKS chunks of rows, each over
+ * the whole row. Two threads of a (4096, 1024) float32 sum(1) took
+ * 300 us so (the full sum: 293; torch 390-410), and 330-460 us splitting
+ * the columns, each thread reading half of every 4 KiB row. Wider rows
+ * split their columns: a (4096, 1024) float64 sum(1) took 500-510 us in
+ * two halves of a page a row, 585 in chunks of rows. */
+static int64_t split_chunks(const tsh_rgeom g, int64_t jb, int64_t es)
+{
+    int64_t n = 1;
+    if (g.outer * g.inner <= SPLIT_OUT) {
+        if (g.red >= 2 * SPLIT_MIN) n = g.red / SPLIT_MIN < SPLIT_MAX_CHUNKS ? g.red / SPLIT_MIN : SPLIT_MAX_CHUNKS;
+    } else if (g.outer == 1 && g.inner * es < SPLIT_ROW) {
+        n = g.red / (SPLIT_MIN / (g.inner < jb ? g.inner : jb) + 1); /* chunks over SPLIT_MIN */
+        if (n > SPLIT_TASKS) n = SPLIT_TASKS;
+    }
+    return n > 1 ? n : 1;
+}
+
+static tsh_status reduce_split(tsh_rjob *job, drv *d, int64_t nchunk)
+{
     const tsh_rgeom g = job->g;
-    if (job->fn->block != msum_block) return tsh_red_jb(g.red > 0 ? g.red : 1);
-    int64_t jb = JB_WIDE, nt = omp_get_max_threads();
-    while (jb > TSH_RED_JB && g.outer * ((g.inner + jb - 1) / jb) < nt) jb /= 2;
-    return jb;
+    int64_t nout = g.outer * g.inner;
+    d->chunk = (g.red + nchunk - 1) / nchunk;
+    nchunk = (g.red + d->chunk - 1) / d->chunk;
+    /* few outputs: one block of all the columns; in tsh_red_jb's blocks of
+     * 16 a (100000, 32) float32 max(1) took 395 us at two threads, not 252 */
+    _Static_assert(SPLIT_OUT <= TSH_RED_JB, "a block of SPLIT_OUT columns fits every block kernel");
+    if (nout <= SPLIT_OUT) d->jb = g.inner;
+    d->part = malloc(sizeof(tsh_rstate) * (size_t)(nchunk * nout));
+    if (!d->part) return tsh_fail(TSH_ERR_OOM, "%s: out of memory", tsh_op_infos[job->op].name);
+    tsh_status st = tsh_parallel_for(nchunk, 1, run_split, d);
+    if (st == TSH_OK) {
+        for (int64_t c = 1; c < nchunk; c++) job->fn->combine(job, d->part, d->part + c * nout, nout);
+        job->fn->finish(job, d->part, 0, nout);
+    }
+    free(d->part);
+    return st;
 }
 
 tsh_status tsh_reduce_run(tsh_rjob *job)
 {
     const tsh_rgeom g = job->g;
-    int64_t nout = g.outer * g.inner, red = g.red > 0 ? g.red : 1;
-    drv d = {.job = job};
-    if (nout <= SPLIT_OUT && g.red >= 2 * SPLIT_MIN) {
-        /* The chunking depends only on the sizes, never on the thread
-         * count, so results are the same however many threads run. */
-        int64_t nchunk = g.red / SPLIT_MIN < SPLIT_MAX_CHUNKS ? g.red / SPLIT_MIN : SPLIT_MAX_CHUNKS;
-        d.chunk = (g.red + nchunk - 1) / nchunk;
-        nchunk = (g.red + d.chunk - 1) / d.chunk;
-        d.part = malloc(sizeof(tsh_rstate) * (size_t)(nchunk * nout));
-        if (!d.part) return tsh_fail(TSH_ERR_OOM, "%s: out of memory", tsh_op_infos[job->op].name);
-        tsh_status st = tsh_parallel_for(nchunk, 1, run_split, &d);
-        if (st == TSH_OK) {
-            for (int64_t c = 1; c < nchunk; c++)
-                for (int64_t k = 0; k < nout; k++) job->fn->combine(job, &d.part[k], &d.part[c * nout + k]);
-            job->fn->finish(job, d.part, 0, nout);
-        }
-        free(d.part);
-        return st;
-    }
+    int64_t red = g.red > 0 ? g.red : 1;
+    drv d = {.job = job, .jb = col_block(job)};
+    int64_t nchunk = split_chunks(g, d.jb, (int64_t)tsh_dtype_size(job->dt));
+    if (nchunk > 1) return reduce_split(job, &d, nchunk);
     if (g.inner == 1) {
         int64_t grain = TSH_GRAIN / red;
         bool shrt = g.red > 0 && g.red <= TSH_SHORT_RED && g.outer >= 64;
         return tsh_parallel_for(g.outer, grain > 0 ? grain : 1, shrt ? run_short_rows : run_rows, &d);
     }
-    d.jb = col_block(job);
+    /* narrower column blocks while there are fewer than threads; each
+     * column is still summed in row order whatever the width */
+    int64_t nt = omp_get_max_threads();
+    while (d.jb > TSH_RED_JB && g.outer * ((g.inner + d.jb - 1) / d.jb) < nt) d.jb /= 2;
     d.nb = (g.inner + d.jb - 1) / d.jb;
     int64_t grain = TSH_GRAIN / (red * (g.inner < d.jb ? g.inner : d.jb));
     return tsh_parallel_for(g.outer * d.nb, grain > 0 ? grain : 1, run_cols, &d);
@@ -142,15 +173,17 @@ void tsh_rjob_init(tsh_rjob *job, tsh_op op, const tsh_kargs *a, const tsh_rop *
     job->mode = mode;
 }
 
-/* Stores v (floats) or iv (integers and bool) into out[k]. */
-static void store_out(const tsh_tensor *out, int64_t k, double v, int64_t iv)
+/* Stores v (floats) or iv (integers and bool) into element k of p, the
+ * data of an output of dtype dt. Inline, with the data pointer fetched once
+ * per finish call: one output per row of 1024 floats made the out-of-line
+ * version 3-4% of a (4096, 1024) float32 sum(2). */
+static inline void store_out(tsh_dtype dt, char *p, int64_t k, double v, int64_t iv)
 {
-    char *p = tsh_data(out);
-    switch (out->dtype) {
+    switch (dt) {
     case TSH_F32: ((float *)p)[k] = (float)v; break;
     case TSH_F64: ((double *)p)[k] = v; break;
     case TSH_I64: ((int64_t *)p)[k] = iv; break;
-    default: tsh_store_i64(out->dtype, p + k * (int64_t)tsh_dtype_size(out->dtype), iv); break;
+    default: tsh_store_i64(dt, p + k * (int64_t)tsh_dtype_size(dt), iv); break;
     }
 }
 
@@ -178,15 +211,29 @@ enum { MAP_ID, MAP_ABS, MAP_SQ, MAP_NZ, MAP_POW, MAP_SQDEV };
         }                                                                               \
     } while (0)
 
+/* acc[0] + ... + acc[LANES - 1] (or the product), pairwise. Stages of
+ * constant length, so that they unroll and stay in registers: the loop
+ * over halving lengths that this replaced went through the stack and took
+ * 8-10% of a (4096, 1024) float32 sum(2), one such fold per row (and the
+ * product's serial chain of 15 multiplies, 3% of prod(2)). */
+static inline double lanes_fold(double *acc, bool prod)
+{
+    _Static_assert(LANES == 16, "lanes_fold folds 16 lanes");
+    for (int k = 0; k < 8; k++) acc[k] = prod ? acc[k] * acc[k + 8] : acc[k] + acc[k + 8];
+    for (int k = 0; k < 4; k++) acc[k] = prod ? acc[k] * acc[k + 4] : acc[k] + acc[k + 4];
+    for (int k = 0; k < 2; k++) acc[k] = prod ? acc[k] * acc[k + 2] : acc[k] + acc[k + 2];
+    return prod ? acc[0] * acc[1] : acc[0] + acc[1];
+}
+
 /* Sum of map(x) over a contiguous run of n floats (f32 or f64). */
 TSH_MULTIVERSION
 static double row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
 {
     double total = 0;
-    size_t es = tsh_dtype_size(dt);
+    int64_t es = dt == TSH_F32 ? 4 : 8;
     for (int64_t b = 0; b < n; b += ROW_BLOCK) {
         int64_t m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
-        const char *s = src + b * (int64_t)es;
+        const char *s = src + b * es;
         double acc[LANES] = {0};
         if (dt == TSH_F32) {
             switch (map) {
@@ -207,17 +254,33 @@ static double row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double
             default: ROW_ACC(double, s, m, acc, pow(fabs(v), pw)); break;
             }
         }
-        for (int k = LANES / 2; k > 0; k /= 2)
-            for (int q = 0; q < k; q++) acc[q] += acc[q + k];
-        total += acc[0];
+        total += lanes_fold(acc, false);
     }
     return total;
 }
 
-/* acc[j] += EXPR(v) for v = column j of rows [r0, r1), j in [0, m). */
+/* acc[j] += EXPR(v) for v = column j of rows [r0, r1), j in [0, m): four
+ * rows at a time, added pairwise before they reach acc[j]. With a load and
+ * a store of acc[j] per row, the loop ran at 32 GB/s from L2 on one core
+ * (4 rows: 48, as fast as a row sum), about the memory's speed: two threads
+ * of a (4096, 1024) float32 sum(1) were bound by it. */
 #define COL_ACC(T, base, stride, r0, r1, m, acc, EXPR)                                  \
     do {                                                                                \
-        for (int64_t r_ = (r0); r_ < (r1); r_++) {                                      \
+        int64_t r_ = (r0);                                                              \
+        for (; r_ + 4 <= (r1); r_ += 4) {                                               \
+            const T *p_ = (const T *)(base) + r_ * (stride);                             \
+            _Pragma("omp simd") for (int64_t j = 0; j < (m); j++) {                     \
+                double v = (double)p_[j];                                               \
+                double e0 = (EXPR);                                                     \
+                v = (double)p_[(stride) + j];                                           \
+                double e1 = (EXPR);                                                     \
+                v = (double)p_[2 * (stride) + j];                                       \
+                double e2 = (EXPR);                                                     \
+                v = (double)p_[3 * (stride) + j];                                       \
+                acc[j] += (e0 + e1) + (e2 + (EXPR));                                    \
+            }                                                                           \
+        }                                                                               \
+        for (; r_ < (r1); r_++) {                                                       \
             const T *p_ = (const T *)(base) + r_ * (stride);                             \
             _Pragma("omp simd") for (int64_t j = 0; j < (m); j++) {                     \
                 double v = (double)p_[j];                                               \
@@ -274,22 +337,26 @@ static void msum_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
     for (int64_t j = 0; j < j1 - j0; j++) st[j].v = acc[j];
 }
 
-static void sum_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+static void sum_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n)
 {
     (void)job;
-    acc->v += part->v;
-    acc->i = (int64_t)((uint64_t)acc->i + (uint64_t)part->i);
+    for (int64_t k = 0; k < n; k++) {
+        acc[k].v += part[k].v;
+        acc[k].i = (int64_t)((uint64_t)acc[k].i + (uint64_t)part[k].i);
+    }
 }
 
 static void msum_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
 {
+    const tsh_tensor *out = job->a->out;
+    char *dst = tsh_data(out);
     double p = job->a->f[0];
     for (int64_t k = 0; k < n; k++) {
         double v = st[k].v;
         if (job->op == TSH_OP_MEAN) v /= (double)job->g.red;
         else if (job->op == TSH_OP_NORM && job->mode == MAP_SQ) v = sqrt(v);
         else if (job->op == TSH_OP_NORM && job->mode == MAP_POW) v = pow(v, 1 / p);
-        store_out(job->a->out, k0 + k, v, 0);
+        store_out(out->dtype, dst, k0 + k, v, 0);
     }
 }
 
@@ -320,9 +387,8 @@ static void var_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, i
     for (int64_t j = 0; j < m; j++) st[j] = (tsh_rstate){.v = mean[j], .s = m2[j], .i = n};
 }
 
-static void var_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+static void chan_merge(tsh_rstate *acc, const tsh_rstate *part)
 {
-    (void)job;
     if (part->i == 0) return;
     if (acc->i == 0) {
         *acc = *part;
@@ -334,12 +400,20 @@ static void var_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *
     acc->i += part->i;
 }
 
+static void var_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n)
+{
+    (void)job;
+    for (int64_t k = 0; k < n; k++) chan_merge(&acc[k], &part[k]);
+}
+
 static void var_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
 {
+    const tsh_tensor *out = job->a->out;
+    char *dst = tsh_data(out);
     double corr = job->a->f[0];
     for (int64_t k = 0; k < n; k++) {
         double v = st[k].s / fmax(0.0, (double)st[k].i - corr);
-        store_out(job->a->out, k0 + k, job->a->i[3] ? sqrt(v) : v, 0);
+        store_out(out->dtype, dst, k0 + k, job->a->i[3] ? sqrt(v) : v, 0);
     }
 }
 
@@ -463,14 +537,16 @@ static double nan_extreme(double a, double b, int mode)
     return (mode & 1) ? fmin(a, b) : fmax(a, b);
 }
 
-static void ext_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+static void ext_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n)
 {
-    acc->v = nan_extreme(acc->v, part->v, job->mode);
+    for (int64_t k = 0; k < n; k++) acc[k].v = nan_extreme(acc[k].v, part[k].v, job->mode);
 }
 
 static void ext_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
 {
-    for (int64_t k = 0; k < n; k++) store_out(job->a->out, k0 + k, st[k].v, 0);
+    const tsh_tensor *out = job->a->out;
+    char *dst = tsh_data(out);
+    for (int64_t k = 0; k < n; k++) store_out(out->dtype, dst, k0 + k, st[k].v, 0);
 }
 
 static const tsh_rop ext_fn = {ext_block, ext_combine, ext_finish};
@@ -545,9 +621,8 @@ static void lse_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, i
     for (int64_t j = 0; j < w; j++) st[j] = (tsh_rstate){.v = m[j], .s = s[j]};
 }
 
-static void lse_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+static void lse_merge(tsh_rstate *acc, const tsh_rstate *part)
 {
-    (void)job;
     double m = nan_extreme(acc->v, part->v, EXT_MAX);
     if (isfinite(m)) {
         double s = 0;
@@ -558,12 +633,20 @@ static void lse_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *
     acc->v = m;
 }
 
+static void lse_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n)
+{
+    (void)job;
+    for (int64_t k = 0; k < n; k++) lse_merge(&acc[k], &part[k]);
+}
+
 static void lse_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
 {
+    const tsh_tensor *out = job->a->out;
+    char *dst = tsh_data(out);
     for (int64_t k = 0; k < n; k++) {
         double m = st[k].v;
         /* all -inf (or nothing) gives -inf, any +inf gives +inf, as torch */
-        store_out(job->a->out, k0 + k, isfinite(m) ? log(st[k].s) + m : m, 0);
+        store_out(out->dtype, dst, k0 + k, isfinite(m) ? log(st[k].s) + m : m, 0);
     }
 }
 
@@ -600,8 +683,7 @@ static double row_fprod(tsh_dtype dt, const char *src, int64_t n)
     for (int k = 0; k < LANES; k++) acc[k] = 1;
     if (dt == TSH_F32) ROW_LOOP(float, src, n, acc[k] *= (double)x);
     else ROW_LOOP(double, src, n, acc[k] *= x);
-    for (int k = 1; k < LANES; k++) acc[0] *= acc[k];
-    return acc[0];
+    return lanes_fold(acc, true);
 }
 
 /* State: i = integer sum/product, v = float product. mode 1: product. */
@@ -646,19 +728,23 @@ static void acc_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, i
     for (int64_t j = 0; j < w; j++) st[j].i = (int64_t)acc[j];
 }
 
-static void acc_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+static void acc_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n)
 {
     if (!job->mode) {
-        sum_combine(job, acc, part);
+        sum_combine(job, acc, part, n);
         return;
     }
-    acc->v *= part->v;
-    acc->i = (int64_t)((uint64_t)acc->i * (uint64_t)part->i);
+    for (int64_t k = 0; k < n; k++) {
+        acc[k].v *= part[k].v;
+        acc[k].i = (int64_t)((uint64_t)acc[k].i * (uint64_t)part[k].i);
+    }
 }
 
 static void acc_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)
 {
-    for (int64_t k = 0; k < n; k++) store_out(job->a->out, k0 + k, st[k].v, st[k].i);
+    const tsh_tensor *out = job->a->out;
+    char *dst = tsh_data(out);
+    for (int64_t k = 0; k < n; k++) store_out(out->dtype, dst, k0 + k, st[k].v, st[k].i);
 }
 
 static const tsh_rop acc_fn = {acc_block, acc_combine, acc_finish};
@@ -729,9 +815,9 @@ static void anyall_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0
     col_anyall(job->dt, job_at(job, o0, 0, j0), job->g.inner, r0, r1, j1 - j0, all, st);
 }
 
-static void anyall_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+static void anyall_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n)
 {
-    acc->i = job->mode ? acc->i && part->i : acc->i || part->i;
+    for (int64_t k = 0; k < n; k++) acc[k].i = job->mode ? acc[k].i && part[k].i : acc[k].i || part[k].i;
 }
 
 static void anyall_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)

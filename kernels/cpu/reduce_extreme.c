@@ -150,14 +150,15 @@ static void best_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
     col_best(job->dt, base, job->g.inner, r0, r1, j1 - j0, max, st);
 }
 
-static void best_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part)
+static void best_combine(const tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n)
 {
-    bool max = is_max(job->op), better;
-    if (tsh_dtype_is_float(job->dt))
-        better = acc->v == acc->v && (part->v != part->v || (max ? part->v > acc->v : part->v < acc->v));
-    else
-        better = max ? part->i > acc->i : part->i < acc->i;
-    if (better) *acc = *part;
+    bool max = is_max(job->op), isf = tsh_dtype_is_float(job->dt);
+    for (int64_t k = 0; k < n; k++) {
+        const tsh_rstate *a = &acc[k], *p = &part[k];
+        bool better = isf ? a->v == a->v && (p->v != p->v || (max ? p->v > a->v : p->v < a->v))
+                          : (max ? p->i > a->i : p->i < a->i);
+        if (better) acc[k] = *p;
+    }
 }
 
 static void best_finish(const tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n)

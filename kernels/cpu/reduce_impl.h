@@ -41,8 +41,10 @@ typedef struct tsh_rop {
      * Either o1 - o0 == 1 or inner == 1. */
     void (*block)(const struct tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, int64_t j1,
                   int64_t r0, int64_t r1, tsh_rstate *st);
-    /* acc <- acc followed by part (part covers later positions). */
-    void (*combine)(const struct tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part);
+    /* acc[k] <- acc[k] followed by part[k] (part covers later positions),
+     * k in [0, n): a call per array, not per state, as a column split
+     * combines thousands. */
+    void (*combine)(const struct tsh_rjob *job, tsh_rstate *acc, const tsh_rstate *part, int64_t n);
     /* Writes outputs [k0, k0 + n) (flat index o * inner + j) from states. */
     void (*finish)(const struct tsh_rjob *job, const tsh_rstate *st, int64_t k0, int64_t n);
 } tsh_rop;

@@ -205,18 +205,21 @@ static void test_random(void)
 
 /* Shapes that take each parallel path: many rows, many columns, a long
  * reduced dim with few outputs (split and combined), with inner > 1 too,
- * and rows wider than a sum's column block (1024: two full, one partial). */
+ * rows wider than a sum's column block (1024: two full, one partial), and
+ * one narrow row of columns over many rows (the rows split in 4 chunks,
+ * then for float32 over a full and a partial block). */
 static void test_large(void)
 {
     static const int64_t shapes[][3] = {{3000, 97, 1}, {5, 300, 700}, {1, 100000, 1},
                                         {2, 70001, 3}, {1, 40000, 1}, {200, 9, 300},
-                                        {3, 40, 2100}};
+                                        {3, 40, 2100}, {1, 1000, 500}, {1, 300, 1100}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int c = 0; c < NCASE; c++) {
             int64_t shape[3] = {shapes[s][0], shapes[s][1], shapes[s][2]};
             tsh_dtype dt = (c + (int)s) % 3 == 0 ? TSH_F64 : TSH_F32;
             if ((c == ARGMAX || c == SORT || c == ANY) && s % 2) dt = TSH_I32;
             if (c == SORT && s == 2) dt = TSH_F32;
+            if (c == SUM && s == 7) dt = TSH_I32; /* integer partial sums combined */
             const char *lname;
             tsh_tensor *x = make_input((kcase)c, 3, shape, dt, KC_CONTIG, &lname);
             call k = {.c = (kcase)c, .spec = {1u << 1, false, -1}, .dim = 1, .p = 2, .k = 5, .flag = true};
@@ -304,21 +307,24 @@ static void test_accuracy(void)
     tsh_tensor_release(x);
 }
 
-/* Results must not depend on the number of threads. */
+/* Results must not depend on the number of threads: a long row split in
+ * chunks, and columns over many rows split in chunks of rows. */
 static void test_threads(void)
 {
-    int64_t shape[2] = {3, 200003};
-    tsh_tensor *x = kc_tensor(2, shape, TSH_F32, KC_CONTIG, -1, 1), *a, *b;
-    tsh_reduce_spec spec = {1u << 1, false, -1};
+    static const int64_t shapes[][2] = {{3, 200003}, {5000, 300}};
     int nt = tsh_get_num_threads();
-    tsh_set_num_threads(1);
-    tsh_sum(x, &spec, &a);
-    tsh_set_num_threads(nt > 1 ? nt : 2);
-    tsh_sum(x, &spec, &b);
-    KC_CHECK(kc_compare("sum 1 vs n threads", b, a, 0, 0), "thread count changes a sum");
-    tsh_tensor_release(a);
-    tsh_tensor_release(b);
-    tsh_tensor_release(x);
+    for (int s = 0; s < 2; s++) {
+        tsh_tensor *x = kc_tensor(2, shapes[s], TSH_F32, KC_CONTIG, -1, 1), *a, *b;
+        tsh_reduce_spec spec = {1u << (1 - s), false, -1};
+        tsh_set_num_threads(1);
+        tsh_sum(x, &spec, &a);
+        tsh_set_num_threads(nt > 1 ? nt : 2);
+        tsh_sum(x, &spec, &b);
+        KC_CHECK(kc_compare("sum 1 vs n threads", b, a, 0, 0), "thread count changes a sum");
+        tsh_tensor_release(a);
+        tsh_tensor_release(b);
+        tsh_tensor_release(x);
+    }
     tsh_set_num_threads(nt);
 }
 
