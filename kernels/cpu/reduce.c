@@ -194,20 +194,33 @@ enum { MAP_ID, MAP_ABS, MAP_SQ, MAP_NZ, MAP_POW, MAP_SQDEV };
 #define LANES 16
 #define ROW_BLOCK 4096 /* each lane sums at most 256 terms; block totals add in double */
 
-/* acc[0..LANES) += EXPR(v) for v = p[i], i in [0, n); T the element type. */
-#define ROW_ACC(T, src, n, acc, EXPR)                                                   \
+/* acc[k] = acc[k] OP EXPR(v) for v = p[i], i in [0, n), on lane k = i mod
+ * LANES; T the element type, ID the identity of OP (0 for +, 1 for *).
+ * Two sets of lanes take alternate runs of LANES and meet at the end: with
+ * one, each vector lane waited on its previous add (4 cycles), about 48
+ * GB/s of float32 at 3 GHz, less than a thread's share of the L3 when two
+ * threads sum rows: a (4096, 1024) float32 sum(2) at 2 threads took 330 us
+ * that way, 303 with two sets (torch 303). */
+#define ROW_ACC(T, src, n, acc, OP, ID, EXPR)                                           \
     do {                                                                                \
         const T *p_ = (const T *)(src);                                                 \
+        double acc2_[LANES];                                                            \
+        for (int k_ = 0; k_ < LANES; k_++) acc2_[k_] = (ID);                            \
         int64_t i_ = 0;                                                                 \
-        for (; i_ + LANES <= (n); i_ += LANES) {                                        \
+        for (; i_ + 2 * LANES <= (n); i_ += 2 * LANES) {                                \
             _Pragma("omp simd") for (int k_ = 0; k_ < LANES; k_++) {                    \
                 double v = (double)p_[i_ + k_];                                         \
-                acc[k_] += (EXPR);                                                      \
+                acc[k_] = acc[k_] OP (EXPR);                                            \
+            }                                                                           \
+            _Pragma("omp simd") for (int k_ = 0; k_ < LANES; k_++) {                    \
+                double v = (double)p_[i_ + LANES + k_];                                 \
+                acc2_[k_] = acc2_[k_] OP (EXPR);                                        \
             }                                                                           \
         }                                                                               \
+        for (int k_ = 0; k_ < LANES; k_++) acc[k_] = acc[k_] OP acc2_[k_];              \
         for (; i_ < (n); i_++) {                                                        \
             double v = (double)p_[i_];                                                  \
-            acc[0] += (EXPR);                                                           \
+            acc[0] = acc[0] OP (EXPR);                                                  \
         }                                                                               \
     } while (0)
 
@@ -237,21 +250,21 @@ static double row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double
         double acc[LANES] = {0};
         if (dt == TSH_F32) {
             switch (map) {
-            case MAP_ID: ROW_ACC(float, s, m, acc, v); break;
-            case MAP_ABS: ROW_ACC(float, s, m, acc, fabs(v)); break;
-            case MAP_SQ: ROW_ACC(float, s, m, acc, v * v); break;
-            case MAP_NZ: ROW_ACC(float, s, m, acc, v != 0); break;
-            case MAP_SQDEV: ROW_ACC(float, s, m, acc, (v - sh) * (v - sh)); break;
-            default: ROW_ACC(float, s, m, acc, pow(fabs(v), pw)); break;
+            case MAP_ID: ROW_ACC(float, s, m, acc, +, 0, v); break;
+            case MAP_ABS: ROW_ACC(float, s, m, acc, +, 0, fabs(v)); break;
+            case MAP_SQ: ROW_ACC(float, s, m, acc, +, 0, v * v); break;
+            case MAP_NZ: ROW_ACC(float, s, m, acc, +, 0, v != 0); break;
+            case MAP_SQDEV: ROW_ACC(float, s, m, acc, +, 0, (v - sh) * (v - sh)); break;
+            default: ROW_ACC(float, s, m, acc, +, 0, pow(fabs(v), pw)); break;
             }
         } else {
             switch (map) {
-            case MAP_ID: ROW_ACC(double, s, m, acc, v); break;
-            case MAP_ABS: ROW_ACC(double, s, m, acc, fabs(v)); break;
-            case MAP_SQ: ROW_ACC(double, s, m, acc, v * v); break;
-            case MAP_NZ: ROW_ACC(double, s, m, acc, v != 0); break;
-            case MAP_SQDEV: ROW_ACC(double, s, m, acc, (v - sh) * (v - sh)); break;
-            default: ROW_ACC(double, s, m, acc, pow(fabs(v), pw)); break;
+            case MAP_ID: ROW_ACC(double, s, m, acc, +, 0, v); break;
+            case MAP_ABS: ROW_ACC(double, s, m, acc, +, 0, fabs(v)); break;
+            case MAP_SQ: ROW_ACC(double, s, m, acc, +, 0, v * v); break;
+            case MAP_NZ: ROW_ACC(double, s, m, acc, +, 0, v != 0); break;
+            case MAP_SQDEV: ROW_ACC(double, s, m, acc, +, 0, (v - sh) * (v - sh)); break;
+            default: ROW_ACC(double, s, m, acc, +, 0, pow(fabs(v), pw)); break;
             }
         }
         total += lanes_fold(acc, false);
@@ -681,8 +694,8 @@ static double row_fprod(tsh_dtype dt, const char *src, int64_t n)
 {
     double acc[LANES];
     for (int k = 0; k < LANES; k++) acc[k] = 1;
-    if (dt == TSH_F32) ROW_LOOP(float, src, n, acc[k] *= (double)x);
-    else ROW_LOOP(double, src, n, acc[k] *= x);
+    if (dt == TSH_F32) ROW_ACC(float, src, n, acc, *, 1, v);
+    else ROW_ACC(double, src, n, acc, *, 1, v);
     return lanes_fold(acc, true);
 }
 
