@@ -82,9 +82,11 @@ static void scale(tsh_dtype dt, const mat *c, double beta)
 
 /* float32 products of at least this many multiply-adds go to oneDNN's
  * sgemm where it is built in: on this machine 1.4-2.5x faster than
- * OpenBLAS from 64x64x64 up to 1024^3 (LeNet's and the MLP's layers: 24 vs
- * 52 us, 97 vs 147 us), slower below (a call costs it 0.3 us more). */
-#define DNNL_GEMM_MIN (48 * 48 * 48)
+ * OpenBLAS from 80x80x80 up to 1024^3 (LeNet's and the MLP's layers: 24 vs
+ * 52 us, 97 vs 147 us), slower below (a call costs it 0.3-0.7 us more):
+ * 64x64x64 3.5 us through OpenBLAS against 4.2, 64x256x10 2.8 against 5.1
+ * (torch: 4.0 for the first). */
+#define DNNL_GEMM_MIN (72 * 72 * 72)
 
 /* ---- products with a dimension of 1: dot, mv, outer ----
  *
