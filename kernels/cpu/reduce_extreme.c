@@ -138,11 +138,15 @@ static void best_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
     bool max = is_max(job->op);
     size_t es = tsh_dtype_size(job->dt);
     if (job->g.inner == 1) {
+        /* the second pass only where a position is asked for: a full max()
+         * of 4M float32 took 0.80 ms with it, 0.63 without (torch 0.89);
+         * of 4M int32 0.84 and 0.62 (torch 0.62), 1 thread */
+        bool pos = job->op == TSH_OP_ARGMAX || job->op == TSH_OP_ARGMIN || job->a->out2;
         for (int64_t o = o0; o < o1; o++) {
             const char *p = job->x + (o * job->g.red + r0) * (int64_t)es;
             tsh_rstate *s = &st[o - o0];
             row_best(job->dt, p, r1 - r0, max, &s->v, &s->i);
-            s->k = r0 + row_find(job->dt, p, r1 - r0, s->v, s->i);
+            s->k = r0 + (pos ? row_find(job->dt, p, r1 - r0, s->v, s->i) : 0);
         }
         return;
     }
