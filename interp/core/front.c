@@ -153,8 +153,8 @@ tsh_status tsh_fill_(tsh_tensor *t, double v)
 {
     tsh_kargs a = {.out = t, .f = {v}, .i = {(int64_t)v}};
     if (!tsh_dtype_is_float(t->dtype)) {
-        if (v != v) return tsh_fail(TSH_ERR_ARG, "fill: cannot fill a %s tensor with nan",
-                                    tsh_dtype_name(t->dtype));
+        if (v != v) return tsh_fail(TSH_ERR_ARG, "fill: cannot fill %s %s tensor with nan",
+                                    t->dtype == TSH_BOOL ? "a" : "an", tsh_dtype_name(t->dtype));
         a.i[0] = t->dtype == TSH_BOOL ? v != 0 : tsh_load_i64(TSH_F64, &v);
     }
     if (t->ag && tsh_grad_enabled()) return tsh_grad_overwrite_("fill_", "FillBackward0", TSH_OP_FILL, &a);

@@ -104,7 +104,8 @@ tsh_status tsh_idx_fill_value(const char *op, tsh_tensor *value, tsh_dtype dt, d
         double v;
         TSH_TRY(tsh_item_f64(value, &v));
         if (tsh_dtype_is_int(dt) && !isfinite(v))
-            return tsh_fail(TSH_ERR_ARG, "%s: cannot fill a %s tensor with %s", op, tsh_dtype_name(dt),
+            return tsh_fail(TSH_ERR_ARG, "%s: cannot fill %s %s tensor with %s", op,
+                            dt == TSH_BOOL ? "a" : "an", tsh_dtype_name(dt),
                             isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
         *f = v;
         *i = dt == TSH_BOOL ? v != 0 : tsh_load_i64(TSH_F64, &v);
