@@ -263,6 +263,11 @@ static void test_pool_random(void)
             c.o = (tsh_pool_opts){{2, 2}, {2, 2}, {0, 0}, {1, 1}, iter % 22 == 0, true};
             for (int d = 0; d < 2; d++) in[d] = in[d] < 2 ? 2 + kc_randint(0, 5) : in[d];
         }
+        if (c.kind == 2 && iter % 4 == 0) /* windows of 16 columns or more: the vector row sums */
+            for (int d = 0; d < 2; d++) {
+                in[d] = kc_randint(14, 40);
+                c.size[d] = kc_randint(1, 3);
+            }
         bool batched = iter % 5 != 2;
         int64_t xs[4] = {N, C, in[0], in[1]};
         c.x = leaf(batched ? 4 : 3, batched ? xs : xs + 1, dt, true);
