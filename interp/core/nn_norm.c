@@ -51,6 +51,28 @@ static tsh_status normalize(tsh_tensor *x, tsh_tensor *mean, tsh_tensor *invstd,
     return TSH_OK;
 }
 
+/* layer_norm's y = (x - mean) * invstd * w + b, in place on one new
+ * tensor. normalize() above folds w into a scale first, right for
+ * batch_norm, where invstd and w are both per channel; here invstd is per
+ * row and w per column, so the scale, and each step after it, was a
+ * full-size temporary: (512, 1024) float32 with weight and bias, 1
+ * thread, took 0.93 ms that way, 0.52 so (torch 0.25-0.48). */
+static tsh_status normalize_rows(tsh_tensor *x, tsh_tensor *mean, tsh_tensor *invstd, tsh_tensor *w, tsh_tensor *b,
+                                 tsh_tensor **out)
+{
+    tsh_tensor *y = NULL;
+    tsh_status st = tsh_binary(TSH_OP_SUB, x, mean, NULL, NULL, &y);
+    if (st == TSH_OK) st = tsh_binary(TSH_OP_MUL, y, invstd, NULL, y, NULL);
+    if (st == TSH_OK && w) st = tsh_binary(TSH_OP_MUL, y, w, NULL, y, NULL);
+    if (st == TSH_OK && b) st = tsh_binary(TSH_OP_ADD, y, b, NULL, y, NULL);
+    if (st != TSH_OK) {
+        tsh_tensor_release(y);
+        return st;
+    }
+    *out = y;
+    return TSH_OK;
+}
+
 /* mean and 1/sqrt(var + eps) over dims (kept), var biased. */
 static tsh_status moments(tsh_tensor *x, uint32_t dims, double eps, tsh_tensor **mean, tsh_tensor **var,
                           tsh_tensor **invstd)
@@ -217,7 +239,7 @@ tsh_status tsh_layer_norm(tsh_tensor *x, int nd, const int64_t *shape, tsh_tenso
     if (st == TSH_OK && b) st = tsh_to_dtype(b, cdt, &bc);
     if (st == TSH_OK && tsh_numel(x) == 0) st = tsh_clone(xc, &yc);
     else if (st == TSH_OK && (st = moments(xc, dims, eps, &mean, &var, &invstd)) == TSH_OK)
-        st = normalize(xc, mean, invstd, wc, bc, &yc);
+        st = normalize_rows(xc, mean, invstd, wc, bc, &yc);
     if (st == TSH_OK) st = tsh_to_dtype(yc, x->dtype, &y);
     tsh_tensor_release(yc);
     tsh_tensor_release(var);
