@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/ops.sh: a broad per-op speed comparison of tensh against PyTorch
-# (Debian's python3-torch, /usr/bin/python3) in one run: 84 cases (unary,
+# (Debian's python3-torch, /usr/bin/python3) in one run: 94 cases (unary,
 # binary, reductions, shape, indexing, random, dtype conversion, linalg,
-# small-op overhead), one table of median times and ratios. A benchmark, not a
+# nn.functional forward, small-op overhead), one table of median times and ratios. A benchmark, not a
 # test: it asserts nothing about time and exits 0 unless it cannot run.
 #
 #   bench/ops.sh                       (about a minute on 2 cores)

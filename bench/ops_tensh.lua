@@ -249,6 +249,41 @@ case("linalg addmm 512 (bias 512)", function()
   return function() return tensor.addmm(bias, a, b) end
 end)
 
+-- more indexing, creation and reductions
+case("index masked_scatter (4096x1024)", function()
+  local mask = X:gt(0)
+  return function() return X:masked_scatter(mask, Y) end
+end)
+case("index nonzero (4096x1024 bool)", function()
+  local mask = X:gt(0)
+  return function() return mask:nonzero() end
+end)
+case("index index_fill rows (4096 of 4096)", function()
+  local idx = tensor.randint(1, R + 1, {R})
+  return function() return X:index_fill(1, idx, 0) end
+end)
+case("create linspace 4M", function() return function() return tensor.linspace(0, 1, M4) end end)
+case("reduce max (full)", function() return function() return X:max() end end)
+
+-- nn.functional (forward)
+case("nn cross_entropy (4096x1000)", function()
+  local logits, target = tensor.randn(4096, 1000), tensor.randint(1, 1001, {4096})
+  return function() return nn.functional.cross_entropy(logits, target) end
+end)
+case("nn layer_norm (512x1024, weight, bias)", function()
+  local h, w, b = tensor.randn(512, 1024), tensor.randn(1024), tensor.randn(1024)
+  return function() return nn.functional.layer_norm(h, {1024}, {weight = w, bias = b}) end
+end)
+case("nn adaptive_avg_pool2d 1x1 (64,32,32,32)", function()
+  local a = tensor.randn(64, 32, 32, 32)
+  return function() return nn.functional.adaptive_avg_pool2d(a, 1) end
+end)
+case("nn avg_pool2d 2 (64,32,32,32)", function()
+  local a = tensor.randn(64, 32, 32, 32)
+  return function() return nn.functional.avg_pool2d(a, 2) end
+end)
+case("nn mse_loss (4096x1024)", function() return function() return nn.functional.mse_loss(X, Y) end end)
+
 -- per-call overhead on small tensors
 case("small a+b (2 elements)", function()
   local a, b = tensor.randn(2), tensor.randn(2)

@@ -291,6 +291,49 @@ def main():
         return lambda: torch.addmm(bias, a, b)
     case("linalg addmm 512 (bias 512)", addmm)
 
+    # more indexing, creation and reductions
+    def masked_scatter():
+        mask = X.gt(0)
+        return lambda: X.masked_scatter(mask, Y)
+    case("index masked_scatter (4096x1024)", masked_scatter)
+
+    def nonzero():
+        mask = X.gt(0)
+        return lambda: mask.nonzero()
+    case("index nonzero (4096x1024 bool)", nonzero)
+
+    def index_fill():
+        idx = torch.randint(0, R, (R,))
+        return lambda: X.index_fill(0, idx, 0)
+    case("index index_fill rows (4096 of 4096)", index_fill)
+
+    case("create linspace 4M", const(lambda: torch.linspace(0, 1, M4)))
+    case("reduce max (full)", const(lambda: X.max()))
+
+    # nn.functional (forward)
+
+    def cross_entropy():
+        logits, target = torch.randn(4096, 1000), torch.randint(0, 1000, (4096,))
+        return lambda: F.cross_entropy(logits, target)
+    case("nn cross_entropy (4096x1000)", cross_entropy)
+
+    def layer_norm():
+        h, w, b = torch.randn(512, 1024), torch.randn(1024), torch.randn(1024)
+        return lambda: F.layer_norm(h, (1024,), w, b)
+    case("nn layer_norm (512x1024, weight, bias)", layer_norm)
+
+    def adaptive():
+        a = torch.randn(64, 32, 32, 32)
+        return lambda: F.adaptive_avg_pool2d(a, 1)
+    case("nn adaptive_avg_pool2d 1x1 (64,32,32,32)", adaptive)
+
+    def avg_pool():
+        a = torch.randn(64, 32, 32, 32)
+        return lambda: F.avg_pool2d(a, 2)
+    case("nn avg_pool2d 2 (64,32,32,32)", avg_pool)
+
+    case("nn mse_loss (4096x1024)", const(lambda: F.mse_loss(X, Y)))
+
     # per-call overhead on small tensors
     def small_add():
         a, b = torch.randn(2), torch.randn(2)
