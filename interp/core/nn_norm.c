@@ -51,26 +51,53 @@ static tsh_status normalize(tsh_tensor *x, tsh_tensor *mean, tsh_tensor *invstd,
     return TSH_OK;
 }
 
-/* layer_norm's y = (x - mean) * invstd * w + b, in place on one new
- * tensor. normalize() above folds w into a scale first, right for
- * batch_norm, where invstd and w are both per channel; here invstd is per
- * row and w per column, so the scale, and each step after it, was a
- * full-size temporary: (512, 1024) float32 with weight and bias, 1
- * thread, took 0.93 ms that way, 0.52 so (torch 0.25-0.48). */
-static tsh_status normalize_rows(tsh_tensor *x, tsh_tensor *mean, tsh_tensor *invstd, tsh_tensor *w, tsh_tensor *b,
-                                 tsh_tensor **out)
+/* layer_norm through the fused LAYER_NORM op: x (compute dtype) seen as
+ * rows x D, with w and b flattened to D; returns y with x's shape, and mean
+ * and invstd with the kept-dims shape the backward expects (x's leading
+ * dims, then nd ones). */
+static tsh_status layer_norm_rows(tsh_tensor *x, int nd, tsh_tensor *w, tsh_tensor *b, double eps, tsh_tensor **y,
+                                  tsh_tensor **mean, tsh_tensor **invstd)
 {
-    tsh_tensor *y = NULL;
-    tsh_status st = tsh_binary(TSH_OP_SUB, x, mean, NULL, NULL, &y);
-    if (st == TSH_OK) st = tsh_binary(TSH_OP_MUL, y, invstd, NULL, y, NULL);
-    if (st == TSH_OK && w) st = tsh_binary(TSH_OP_MUL, y, w, NULL, y, NULL);
-    if (st == TSH_OK && b) st = tsh_binary(TSH_OP_ADD, y, b, NULL, y, NULL);
-    if (st != TSH_OK) {
-        tsh_tensor_release(y);
-        return st;
+    int lead = x->ndim - nd;
+    int64_t D = 1, kept[TSH_MAX_DIMS];
+    for (int d = 0; d < x->ndim; d++) {
+        if (d >= lead) D *= x->shape[d];
+        kept[d] = d < lead ? x->shape[d] : 1;
     }
-    *out = y;
-    return TSH_OK;
+    int64_t rows = tsh_numel(x) / D, s2[2] = {rows, D}, st2[2] = {rows, 2};
+    tsh_tensor *xc = NULL, *x2 = NULL, *wc = NULL, *w1 = NULL, *bc = NULL, *b1 = NULL, *y2 = NULL, *stats = NULL;
+    tsh_tensor *col = NULL, *cc = NULL;
+    *y = *mean = *invstd = NULL;
+    tsh_status st = tsh_contiguous(x, &xc);
+    if (st == TSH_OK) st = tsh_reshape(xc, 2, s2, &x2);
+    if (st == TSH_OK && w) st = tsh_contiguous(w, &wc);
+    if (st == TSH_OK && w) st = tsh_reshape(wc, 1, &D, &w1);
+    if (st == TSH_OK && b) st = tsh_contiguous(b, &bc);
+    if (st == TSH_OK && b) st = tsh_reshape(bc, 1, &D, &b1);
+    if (st == TSH_OK) st = tsh_tensor_empty(2, s2, x->dtype, x->storage->device, &y2);
+    if (st == TSH_OK) st = tsh_tensor_empty(2, st2, x->dtype, x->storage->device, &stats);
+    if (st == TSH_OK) {
+        tsh_kargs k = {.out = y2, .out2 = stats, .in = {x2, w1, b1}, .f = {eps}};
+        st = tsh_dispatch(TSH_OP_LAYER_NORM, &k);
+    }
+    if (st == TSH_OK) st = tsh_reshape(y2, x->ndim, x->shape, y);
+    for (int k = 0; k < 2 && st == TSH_OK; k++) {
+        st = tsh_select(stats, 1, k, &col);
+        if (st == TSH_OK) st = tsh_contiguous(col, &cc);
+        if (st == TSH_OK) st = tsh_reshape(cc, x->ndim, kept, k ? invstd : mean);
+        tsh_tensor_release(col);
+        tsh_tensor_release(cc);
+        col = cc = NULL;
+    }
+    tsh_tensor *tmp[8] = {xc, x2, wc, w1, bc, b1, y2, stats};
+    for (int k = 0; k < 8; k++) tsh_tensor_release(tmp[k]);
+    if (st != TSH_OK) {
+        tsh_tensor_release(*y);
+        tsh_tensor_release(*mean);
+        tsh_tensor_release(*invstd);
+        *y = *mean = *invstd = NULL;
+    }
+    return st;
 }
 
 /* mean and 1/sqrt(var + eps) over dims (kept), var biased. */
@@ -232,17 +259,15 @@ tsh_status tsh_layer_norm(tsh_tensor *x, int nd, const int64_t *shape, tsh_tenso
     if (eps < 0) return tsh_fail(TSH_ERR_ARG, "layer_norm: eps must be non-negative, got %g", eps);
     bool ag = tsh_ag_needed(3, ins), was = nn_grad_off();
     tsh_dtype cdt = tsh_dtype_compute(x->dtype);
-    uint32_t dims = ((1u << x->ndim) - 1) & ~((1u << (x->ndim - nd)) - 1);
-    tsh_tensor *xc = NULL, *wc = NULL, *bc = NULL, *mean = NULL, *var = NULL, *invstd = NULL, *yc = NULL, *y = NULL;
+    tsh_tensor *xc = NULL, *wc = NULL, *bc = NULL, *mean = NULL, *invstd = NULL, *yc = NULL, *y = NULL;
     tsh_status st = tsh_to_dtype(x, cdt, &xc);
     if (st == TSH_OK && w) st = tsh_to_dtype(w, cdt, &wc);
     if (st == TSH_OK && b) st = tsh_to_dtype(b, cdt, &bc);
     if (st == TSH_OK && tsh_numel(x) == 0) st = tsh_clone(xc, &yc);
-    else if (st == TSH_OK && (st = moments(xc, dims, eps, &mean, &var, &invstd)) == TSH_OK)
-        st = normalize_rows(xc, mean, invstd, wc, bc, &yc);
+    else if (st == TSH_OK)
+        st = layer_norm_rows(xc, nd, wc, bc, eps, &yc, &mean, &invstd);
     if (st == TSH_OK) st = tsh_to_dtype(yc, x->dtype, &y);
     tsh_tensor_release(yc);
-    tsh_tensor_release(var);
     tsh_tensor_release(bc);
     tsh_set_grad_enabled(was);
     tsh_tensor *saved[4] = {xc, wc, mean, invstd};

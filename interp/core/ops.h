@@ -179,6 +179,10 @@ typedef enum tsh_op {
     TSH_OP_CROSS_ENTROPY_BWD, /* softmax - target distribution, weighted */
     TSH_OP_NLL_LOSS,      /* in0 holds log-probabilities: loss = -weight[t] * in0[n,t,k] */
     TSH_OP_NLL_LOSS_BWD,  /* -weight[t] at the target class, 0 elsewhere; in0 unused */
+    /* layer_norm over the rows of in0 (rows x D, contiguous, float): out
+     * (rows x D) = (x - mean) * invstd * in1 + in2 (in1, in2: D values or
+     * NULL), out2 (rows x 2) = mean, invstd = 1/sqrt(biased var + f[0]) */
+    TSH_OP_LAYER_NORM,
     /* optimizer updates, in place, one pass (torch.optim's formulas):
      * out the parameter, in0 its gradient, out2 the momentum buffer or NULL;
      * all contiguous, of one shape and float dtype. f[0] lr, f[1] momentum,

@@ -9,6 +9,7 @@
 
 void tsh_cpu_register_nn_pool(tsh_kernel_fn *k);
 void tsh_cpu_register_nn_loss(tsh_kernel_fn *k);
+void tsh_cpu_register_nn_norm(tsh_kernel_fn *k);
 
 /* Runs a float32 convolution op (CONV2D or one of its backwards) through
  * oneDNN. TSH_OK when it ran; TSH_ERR_NOTIMPL (with no message recorded)

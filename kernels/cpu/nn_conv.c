@@ -302,4 +302,5 @@ void tsh_cpu_register_nn(tsh_kernel_fn *k)
     k[TSH_OP_CONV2D_BWD_WEIGHT] = cpu_conv;
     tsh_cpu_register_nn_pool(k);
     tsh_cpu_register_nn_loss(k);
+    tsh_cpu_register_nn_norm(k);
 }

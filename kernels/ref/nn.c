@@ -1,6 +1,6 @@
 /* ref/nn.c: reference kernels of the neural-network functions: 2-d
  * convolution and its backwards, max/avg/adaptive-avg pooling and theirs,
- * and the fused cross-entropy / nll losses. The test oracle: each output is
+ * the fused cross-entropy / nll losses, and layer_norm. The test oracle: each output is
  * computed straight from the definition, one element at a time in double,
  * with backwards as explicit scatters of each output's contribution. Not
  * for speed, and it validates nothing (the front end did: ops.h). */
@@ -379,6 +379,36 @@ static tsh_status ref_class_loss(tsh_op op, const tsh_kargs *a)
     return TSH_OK;
 }
 
+/* layer_norm of each row: the mean, then the biased variance around it,
+ * then each element (see ops.h). */
+static tsh_status ref_layer_norm(tsh_op op, const tsh_kargs *a)
+{
+    (void)op;
+    const tsh_tensor *x = a->in[0], *w = a->in[1], *b = a->in[2];
+    int64_t rows = x->shape[0], D = x->shape[1];
+    size_t es = tsh_dtype_size(x->dtype);
+    for (int64_t r = 0; r < rows; r++) {
+        const char *xr = tsh_data(x) + (size_t)(r * D) * es;
+        double mean = 0, var = 0;
+        for (int64_t j = 0; j < D; j++) mean += tsh_load_f64(x->dtype, xr + j * (int64_t)es);
+        mean /= (double)D;
+        for (int64_t j = 0; j < D; j++) {
+            double d = tsh_load_f64(x->dtype, xr + j * (int64_t)es) - mean;
+            var += d * d;
+        }
+        double invstd = 1 / sqrt(var / (double)D + a->f[0]);
+        for (int64_t j = 0; j < D; j++) {
+            double y = (tsh_load_f64(x->dtype, xr + j * (int64_t)es) - mean) * invstd;
+            if (w) y *= tsh_load_f64(w->dtype, tsh_data(w) + j * (int64_t)es);
+            if (b) y += tsh_load_f64(b->dtype, tsh_data(b) + j * (int64_t)es);
+            tsh_store_f64(x->dtype, tsh_data(a->out) + (size_t)(r * D + j) * es, y);
+        }
+        tsh_store_f64(x->dtype, tsh_data(a->out2) + (size_t)(2 * r) * es, mean);
+        tsh_store_f64(x->dtype, tsh_data(a->out2) + (size_t)(2 * r + 1) * es, invstd);
+    }
+    return TSH_OK;
+}
+
 void tsh_ref_register_nn(tsh_kernel_fn *k)
 {
     k[TSH_OP_CONV2D] = ref_conv;
@@ -391,6 +421,7 @@ void tsh_ref_register_nn(tsh_kernel_fn *k)
     k[TSH_OP_ADAPTIVE_AVG_POOL2D] = ref_adaptive_avg;
     k[TSH_OP_ADAPTIVE_AVG_POOL2D_BWD] = ref_adaptive_avg;
     k[TSH_OP_CROSS_ENTROPY] = ref_class_loss;
+    k[TSH_OP_LAYER_NORM] = ref_layer_norm;
     k[TSH_OP_CROSS_ENTROPY_BWD] = ref_class_loss;
     k[TSH_OP_NLL_LOSS] = ref_class_loss;
     k[TSH_OP_NLL_LOSS_BWD] = ref_class_loss;
