@@ -1,7 +1,8 @@
 /* nn_norm.c: the front end of batch_norm, layer_norm, embedding and
- * dropout. Each is a short composition of existing front-end ops (mean and
- * var reductions, broadcast arithmetic, index_select, bernoulli) run with
- * grad mode off, then recorded as one node (NativeBatchNormBackward0,
+ * dropout. layer_norm's forward is one fused op (LAYER_NORM); the others
+ * are short compositions of existing front-end ops (mean and var
+ * reductions, broadcast arithmetic, index_select, bernoulli). Each runs with
+ * grad mode off, then is recorded as one node (NativeBatchNormBackward0,
  * NativeLayerNormBackward0, EmbeddingBackward0, NativeDropoutBackward0;
  * rules in grad_nn.c). Norms compute float16/bfloat16 in float32. */
 #include <string.h>
