@@ -218,18 +218,14 @@ tsh_status tsh_gather(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor **out)
     TSH_TRY(check_fits(op, "index", idx, "input", t, dim, false));
     tsh_tensor *x = NULL, *h = NULL, *ix = NULL, *o = NULL;
     tsh_status st = as_1d(t, &x);
-    if (st == TSH_OK) st = idx_host_i64(op, idx, &h);
+    if (st == TSH_OK) st = tsh_idx_checked(op, idx, dim, x->shape[dim], &h);
     if (st == TSH_OK) st = as_1d(h, &ix);
     if (st == TSH_OK) st = tsh_tensor_empty(idx->ndim, idx->shape, t->dtype, t->storage->device, &o);
     if (st == TSH_OK) {
         tsh_tensor *o1 = NULL;
         st = as_1d(o, &o1);
         tsh_kargs a = {.out = o1, .in = {x, ix}, .i = {dim}};
-        if (st == TSH_OK) st = tsh_dispatch(TSH_OP_GATHER, &a); /* checks the indices as it reads them */
-        if (st == TSH_ERR_INDEX) {
-            tsh_status named = idx_in_range(op, h, dim, x->shape[dim]);
-            st = named != TSH_OK ? named : st;
-        }
+        if (st == TSH_OK) st = tsh_dispatch(TSH_OP_GATHER, &a);
         tsh_tensor_release(o1);
     }
     if (st == TSH_OK && tsh_ag_needed(1, &t))

@@ -2,8 +2,7 @@
  * scatter, index_add/copy/fill, masked fill/select/scatter, where, nonzero,
  * and the indexing syntax t[...] (views, index tensors and masks).
  * It checks shapes, dtypes, devices and every index value, so kernels can
- * assume valid indices (gather's kernel checks its own as it reads them, and
- * the front end names a bad one); it does not compute the results itself.
+ * assume valid indices; it does not compute the results itself.
  *
  * Dims are 0-based (the Lua layer maps them). Index *values* held in
  * tensors are 1-based (1..size), as everywhere in tensh; int32 index tensors

@@ -110,7 +110,7 @@ typedef enum tsh_op {
     /* linear algebra */
     TSH_OP_GEMM,          /* out[b] = f[0]*in0[b]@in1[b] + f[1]*out[b], 3-d, any strides */
     /* indexing (indices int64, 1-based, checked by the front end: kernels may
-     * assume every index is in range, except GATHER's). Any strides, stride 0 included, and
+     * assume every index is in range). Any strides, stride 0 included, and
      * ndim >= 1 for the ops along a dim. Ops that only move elements take
      * every dtype; the add/multiply modes take f32/f64/integers/bool (bool
      * adds as "or", multiplies as "and"). Duplicate indices apply in index
@@ -118,9 +118,7 @@ typedef enum tsh_op {
     TSH_OP_INDEX_SELECT,  /* out = in0 selected along dim i[0] by in1 (1-d); out has in0's
                              shape with len(in1) at dim */
     TSH_OP_GATHER,        /* out[..j..] = in0[..in1[..j..]..] along dim i[0]; out and in1 of one
-                             shape, in1 no larger than in0 off dim. Indices unchecked: an index
-                             outside 1..in0's size at dim is never read through, and the kernel
-                             returns TSH_ERR_INDEX (out then undefined); the front end names it */
+                             shape, in1 no larger than in0 off dim */
     TSH_OP_SCATTER,       /* out (already a copy of the input) [..in1[..j..]..] = in0[..j..] along
                              dim i[0]; in0 has in1's shape; i[1] 0: set, 1: add, 2: multiply */
     TSH_OP_INDEX_ADD,     /* out along dim i[0] at in1[k] += alpha * in0[..k..], in1 1-d;

@@ -1,8 +1,7 @@
 /* ref/index.c: reference kernels for indexing and selection (index_select,
  * gather, scatter, index_add, masked fill/select/scatter, where, nonzero).
  * One element at a time through coordinates, in double or int64: the test
- * oracle. Indices arrive 1-based and already checked by the front end,
- * except gather's, which it checks as it reads them (see ops.h). */
+ * oracle. Indices arrive 1-based and already checked by the front end. */
 #include "ref.h"
 
 /* Row-major coordinates of linear index i over shape. */
@@ -74,11 +73,7 @@ static tsh_status ref_gather(tsh_op op, const tsh_kargs *a)
     for (int64_t i = 0; i < n; i++) {
         unravel(o->ndim, o->shape, i, c);
         char *q = at(o, c);
-        int64_t v = tsh_load_i64(TSH_I64, at(idx, c));
-        if (v < 1 || v > x->shape[dim])
-            return tsh_fail(TSH_ERR_INDEX, "an index is out of range for dim %d of size %lld", dim + 1,
-                            (long long)x->shape[dim]);
-        c[dim] = v - 1;
+        c[dim] = index_at(idx, c);
         move(o, q, x, at(x, c));
     }
     return TSH_OK;
