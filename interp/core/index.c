@@ -445,19 +445,13 @@ tsh_status tsh_index_copy_(tsh_tensor *t, int dim, tsh_tensor *idx, tsh_tensor *
     return tsh_grad_index_end(t, node, st);
 }
 
-/* x.select(dim, 0), without autograd's record, or NULL where that slice
- * is not one contiguous run (dim is not x's outermost dim of size > 1). */
+/* x.select(dim, 0), or NULL where that slice is not one contiguous run
+ * (dim is not x's outermost dim of size > 1). Callers run with grad mode
+ * off wherever x needs grad, so the view records nothing. */
 static tsh_tensor *run_slice(tsh_tensor *x, int dim)
 {
-    int64_t shape[TSH_MAX_DIMS], stride[TSH_MAX_DIMS];
-    int nd = 0;
-    for (int d = 0; d < x->ndim; d++) {
-        if (d == dim) continue;
-        shape[nd] = x->shape[d];
-        stride[nd++] = x->stride[d];
-    }
     tsh_tensor *s;
-    if (tsh_tensor_view(x, nd, shape, stride, x->offset, &s) != TSH_OK) return NULL;
+    if (tsh_select(x, dim, 0, &s) != TSH_OK) return NULL;
     if (tsh_is_contiguous(s)) return s;
     tsh_tensor_release(s);
     return NULL;
