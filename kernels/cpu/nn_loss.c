@@ -6,14 +6,14 @@
  * weighted, written in one pass. Not here: target checks (front end).
  * float32 samples of 16 classes or more, contiguous, with a class index
  * for a target, take a vectorised path (ce_row_f32): (4096, 1000) logits
- * at 1 thread, forward 21.2 -> 1.7 ms and forward with backward 65 -> 7.7
+ * at 1 thread, forward 21.2 -> 1.75 ms and forward with backward 65 -> 8.3
  * ms (torch 3.9-9.2 and 20.7). Fewer classes keep the scalar loop, which
  * is as fast there (10 classes). */
 #include <math.h>
 
 #include "iter.h"
 #include "nn.h"
-#include "reduce_impl.h" /* tsh_exp_neg */
+#include "reduce_impl.h" /* tsh_exp_neg, row kernels */
 
 typedef struct {
     const tsh_kargs *a;
@@ -88,48 +88,28 @@ static double weight_at(const tsh_tensor *w, int64_t c)
         if (wp) *(T *)wp = (T)wt;                                                            \
     } while (0)
 
-/* The vectorised rows below run in whole chunks of CE_LANES floats, the
+/* The gradient row below runs in whole chunks of CE_LANES floats, the
  * last one copied into a padded buffer: the compiler's own epilogue for a
- * remainder cost about 40 ns a row (256 samples of 17 classes: 33 us, now
- * 25, where 16 classes take 15). */
+ * remainder cost about 40 ns a row. */
 #define CE_LANES 16
 
-/* x's chunk at b (of C), padded with `pad` past C. */
-static inline const float *ce_chunk(const float *x, int64_t b, int64_t C, float pad, float *buf)
+/* x's chunk at b (of C), padded with zeros past C. */
+static inline const float *ce_chunk(const float *x, int64_t b, int64_t C, float *buf)
 {
     if (b + CE_LANES <= C) return x + b;
-    for (int k = 0; k < CE_LANES; k++) buf[k] = b + k < C ? x[b + k] : pad;
+    for (int k = 0; k < CE_LANES; k++) buf[k] = b + k < C ? x[b + k] : 0;
     return buf;
 }
 
-/* log(sum(exp(x))) over C contiguous floats: the max, then exp(x - max)
- * in float lanes (tsh_exp_neg, about 1 ulp) summed per block of 1024 and
- * the blocks in double, as log_softmax does. NaN, or an infinity, gives
- * NaN, as the scalar loop does. */
-TSH_MULTIVERSION
+/* log(sum(exp(x))) over C contiguous floats, through the reductions' row
+ * kernels (the max, then exp(x - max) in float lanes); NaN where the max
+ * is not finite, as the scalar loop gives. */
 static double lse_f32(const float *x, int64_t C)
 {
-    float buf[CE_LANES], mv[CE_LANES];
-    for (int k = 0; k < CE_LANES; k++) mv[k] = -INFINITY;
-    for (int64_t b = 0; b < C; b += CE_LANES) {
-        const float *p = ce_chunk(x, b, C, -INFINITY, buf);
-#pragma omp simd
-        for (int k = 0; k < CE_LANES; k++) mv[k] = p[k] > mv[k] ? p[k] : mv[k];
-    }
-    float m = mv[0];
-    for (int k = 1; k < CE_LANES; k++) m = mv[k] > m ? mv[k] : m;
-    double se = 0;
-    for (int64_t b0 = 0; b0 < C; b0 += 1024) {
-        int64_t b1 = C - b0 < 1024 ? C : b0 + 1024;
-        float sv[CE_LANES] = {0};
-        for (int64_t b = b0; b < b1; b += CE_LANES) {
-            const float *p = ce_chunk(x, b, C, -INFINITY, buf);
-#pragma omp simd
-            for (int k = 0; k < CE_LANES; k++) sv[k] += tsh_exp_neg(p[k] - m);
-        }
-        for (int k = 0; k < CE_LANES; k++) se += sv[k];
-    }
-    return (double)m + log(se);
+    double m;
+    int64_t unused;
+    tsh_cpu_row_best(TSH_F32, (const char *)x, C, true, &m, &unused);
+    return isfinite(m) ? m + log(tsh_cpu_row_expsum(TSH_F32, (const char *)x, C, m)) : NAN;
 }
 
 /* g = softmax(x) * total - soft * w over C contiguous floats (w NULL: 1;
@@ -143,8 +123,8 @@ static void ce_grad_f32(const float *x, int64_t C, double lse, double total, dou
     float buf[CE_LANES], wbuf[CE_LANES], out[CE_LANES], ones[CE_LANES];
     for (int k = 0; k < CE_LANES; k++) ones[k] = 1;
     for (int64_t b = 0; b < C; b += CE_LANES) {
-        const float *restrict p = ce_chunk(x, b, C, 0, buf);
-        const float *restrict q = w ? ce_chunk(w, b, C, 0, wbuf) : ones;
+        const float *restrict p = ce_chunk(x, b, C, buf);
+        const float *restrict q = w ? ce_chunk(w, b, C, wbuf) : ones;
         float *restrict o = b + CE_LANES <= C ? g + b : out;
 #pragma omp simd
         for (int k = 0; k < CE_LANES; k++) o[k] = tsh_exp_neg((p[k] - hi) - lo) * tf - sf * q[k];

@@ -566,9 +566,8 @@ static const tsh_rop ext_fn = {ext_block, ext_combine, ext_finish};
 
 /* ---- logsumexp: the max, then sum exp(x - max) ---- */
 
-/* Sum of exp(x - m) over a run, m finite and >= every x. */
 TSH_MULTIVERSION
-static double row_expsum(tsh_dtype dt, const char *src, int64_t n, double m)
+double tsh_cpu_row_expsum(tsh_dtype dt, const char *src, int64_t n, double m)
 {
     double total = 0;
     for (int64_t b = 0; b < n; b += 1024) {
@@ -615,7 +614,7 @@ static void lse_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, i
         for (int64_t o = o0; o < o1; o++) {
             const char *p = job_at(job, o, r0, 0);
             double m = row_extreme(job->dt, p, r1 - r0, EXT_MAX);
-            st[o - o0] = (tsh_rstate){.v = m, .s = isfinite(m) ? row_expsum(job->dt, p, r1 - r0, m) : 0};
+            st[o - o0] = (tsh_rstate){.v = m, .s = isfinite(m) ? tsh_cpu_row_expsum(job->dt, p, r1 - r0, m) : 0};
         }
         return;
     }

@@ -8,10 +8,8 @@
 
 static bool is_max(tsh_op op) { return op == TSH_OP_MAX || op == TSH_OP_ARGMAX; }
 
-/* The extreme of a run of n elements: floats as double (NaN if any is NaN),
- * integers and bool as int64. */
 TSH_MULTIVERSION
-static void row_best(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv, int64_t *iv)
+void tsh_cpu_row_best(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv, int64_t *iv)
 {
 #define BEST(T, A, INIT, CMP)                                                            \
     do {                                                                                 \
@@ -145,7 +143,7 @@ static void best_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
         for (int64_t o = o0; o < o1; o++) {
             const char *p = job->x + (o * job->g.red + r0) * (int64_t)es;
             tsh_rstate *s = &st[o - o0];
-            row_best(job->dt, p, r1 - r0, max, &s->v, &s->i);
+            tsh_cpu_row_best(job->dt, p, r1 - r0, max, &s->v, &s->i);
             s->k = r0 + (pos ? row_find(job->dt, p, r1 - r0, s->v, s->i) : 0);
         }
         return;

@@ -1,7 +1,8 @@
 /* reduce_impl.h: shared pieces of the fast reduction kernels (cpu/reduce*.c):
  * the parallel driver over (outer, red, inner), the per-output state it
- * combines, a vectorisable exp, and the multi-versioning attribute. Not a
- * public API: only the cpu/reduce*.c files include it. */
+ * combines, a vectorisable exp, two row reductions, and the multi-versioning
+ * attribute. Not a public API: the cpu/reduce*.c files and cpu/nn_loss.c
+ * (cross entropy's log-sum-exp) include it. */
 #ifndef TSH_CPU_REDUCE_IMPL_H
 #define TSH_CPU_REDUCE_IMPL_H
 
@@ -70,6 +71,13 @@ tsh_status tsh_reduce_run(tsh_rjob *job);
 /* Pointer to input element (o, r, j) of type T. */
 #define TSH_RED_AT(job, T, o, r, j) \
     ((const T *)(job)->x + ((o) * (job)->g.red + (r)) * (job)->g.inner + (j))
+
+/* The extreme of a run of n elements: floats as double (NaN if any is NaN),
+ * integers and bool as int64 (cpu/reduce_extreme.c). */
+void tsh_cpu_row_best(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv, int64_t *iv);
+/* Sum of exp(x - m) over a run of float32 or float64, m finite and >= every
+ * x (cpu/reduce.c). */
+double tsh_cpu_row_expsum(tsh_dtype dt, const char *src, int64_t n, double m);
 
 /* exp(x) for x <= 0 (and NaN, which it passes through): Cephes' expf
  * polynomial after a two-constant range reduction, about 1 ulp. Written as
