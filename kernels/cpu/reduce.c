@@ -189,7 +189,6 @@ static inline void store_out(tsh_dtype dt, char *p, int64_t k, double v, int64_t
 
 /* ---- float map-sums: sum, mean, norm (p = 1, 2, 0, other), var ---- */
 
-enum { MAP_ID, MAP_ABS, MAP_SQ, MAP_NZ, MAP_POW, MAP_SQDEV };
 
 #define LANES 16
 #define ROW_BLOCK 4096 /* each lane sums at most 256 terms; block totals add in double */
@@ -238,9 +237,8 @@ static inline double lanes_fold(double *acc, bool prod)
     return prod ? acc[0] * acc[1] : acc[0] + acc[1];
 }
 
-/* Sum of map(x) over a contiguous run of n floats (f32 or f64). */
 TSH_MULTIVERSION
-static double row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
+double tsh_cpu_row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
 {
     double total = 0;
     int64_t es = dt == TSH_F32 ? 4 : 8;
@@ -342,7 +340,7 @@ static void msum_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
     double pw = job->a->f[0];
     if (job->g.inner == 1) {
         for (int64_t o = o0; o < o1; o++)
-            st[o - o0].v = row_msum(job->dt, job_at(job, o, r0, 0), r1 - r0, job->mode, 0, pw);
+            st[o - o0].v = tsh_cpu_row_msum(job->dt, job_at(job, o, r0, 0), r1 - r0, job->mode, 0, pw);
         return;
     }
     double acc[JB_WIDE];
@@ -385,8 +383,8 @@ static void var_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, i
     if (job->g.inner == 1) {
         for (int64_t o = o0; o < o1; o++) {
             const char *p = job_at(job, o, r0, 0);
-            double mean = n ? row_msum(job->dt, p, n, MAP_ID, 0, 0) / (double)n : 0;
-            double m2 = n ? row_msum(job->dt, p, n, MAP_SQDEV, mean, 0) : 0;
+            double mean = n ? tsh_cpu_row_msum(job->dt, p, n, MAP_ID, 0, 0) / (double)n : 0;
+            double m2 = n ? tsh_cpu_row_msum(job->dt, p, n, MAP_SQDEV, mean, 0) : 0;
             st[o - o0] = (tsh_rstate){.v = mean, .s = m2, .i = n};
         }
         return;

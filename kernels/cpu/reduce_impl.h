@@ -72,6 +72,11 @@ tsh_status tsh_reduce_run(tsh_rjob *job);
 #define TSH_RED_AT(job, T, o, r, j) \
     ((const T *)(job)->x + ((o) * (job)->g.red + (r)) * (job)->g.inner + (j))
 
+/* The maps of the float map-sums (sum, mean, norm, var), x -> x, |x|, x^2,
+ * x != 0, |x|^pw, (x - sh)^2, and the sum of map(x) over a contiguous run of
+ * n float32 or float64, in double (cpu/reduce.c). */
+enum { MAP_ID, MAP_ABS, MAP_SQ, MAP_NZ, MAP_POW, MAP_SQDEV };
+double tsh_cpu_row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw);
 /* The extreme of a run of n elements: floats as double (NaN if any is NaN),
  * integers and bool as int64 (cpu/reduce_extreme.c). */
 void tsh_cpu_row_best(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv, int64_t *iv);
