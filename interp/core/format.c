@@ -508,13 +508,20 @@ static void digest_num(char *s, size_t n, double v)
     }
 }
 
+void tsh_format_bytes(char *s, size_t n, double bytes)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int k = 0;
+    while (bytes >= 1024 && k < 6) bytes /= 1024, k++;
+    if (k == 0 || bytes >= 100 || bytes == floor(bytes)) snprintf(s, n, "%.0f%s", bytes, unit[k]);
+    else snprintf(s, n, "%.1f%s", bytes, unit[k]);
+}
+
 static void digest_bytes(sbuf *b, double bytes)
 {
-    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int k = 0;
-    while (bytes >= 1024 && k < 4) bytes /= 1024, k++;
-    if (k == 0 || bytes >= 100 || bytes == floor(bytes)) sb_printf(b, " %.0f%s", bytes, unit[k]);
-    else sb_printf(b, " %.1f%s", bytes, unit[k]);
+    char s[32];
+    tsh_format_bytes(s, sizeof s, bytes);
+    sb_printf(b, " %s", s);
 }
 
 static void digest_value(sbuf *b, tsh_dtype dt, double v, int64_t iv)

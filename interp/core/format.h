@@ -58,6 +58,9 @@ tsh_status tsh_tensor_stats(const tsh_tensor *t, tsh_stats *s);
  * *out is malloc'ed; the caller frees it. */
 tsh_status tsh_format_summary(const tsh_tensor *t, char **out);
 
+/* A byte count as people read it: "12B", "196KiB", "1.5GiB", "4TiB". */
+void tsh_format_bytes(char *s, size_t n, double bytes);
+
 /* How to read a tensor that does not live in host memory: set by a device
  * backend (CUDA) to copy t into a new CPU tensor. NULL: such tensors cannot
  * be printed, and printing says so. */

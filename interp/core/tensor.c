@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "format.h"
 
 /* Bytes of new storage and its two headers (see tsh_take_new_bytes). The
  * headers count too: a tiny tensor's ~500 bytes of C memory are ten times
@@ -167,7 +168,10 @@ tsh_status tsh_tensor_empty(int ndim, const int64_t *shape, tsh_dtype dt, tsh_de
     if (!data) {
         header_free(t);
         header_free(s);
-        return tsh_fail(TSH_ERR_OOM, "out of memory allocating %.1f MiB", nbytes / 1048576.0);
+        char size[32];
+        tsh_format_bytes(size, sizeof size, (double)nbytes);
+        return tsh_fail(TSH_ERR_OOM, "out of memory: a %s tensor of %lld elements takes %s", tsh_dtype_name(dt),
+                        (long long)n, size);
     }
     s->refcount = 1;
     s->data = data;

@@ -124,6 +124,8 @@ test("bad calls", function()
   checkerr(function() tensor.arange(0, 5, -1) end, "goes the wrong way from start 0 to end 5 (it needs a positive step)")
   checkerr(function() tensor.arange(5, 0) end, "needs a negative step")
   checkerr(function() tensor.arange(0, 1, -0.1) end, "arange: step -0.1 goes the wrong way from start 0 to end 1")
+  -- 4 PiB is past any machine's address space, whatever its overcommit setting
+  checkerr(function() tensor.zeros(1 << 50) end, "out of memory: a float32 tensor of 1125899906842624 elements takes 4PiB")
   checkerr(function() tensor.arange() end, "arange: expected (end) or (start, end [, step]), got no value")
   checkerr(function() tensor.arange("a") end, "got string as argument 1")
   checkerr(function() tensor.arange(1, 2, 3, 4) end, "at most start, end and step are numbers")
