@@ -1,6 +1,8 @@
 /* iter.c: coalescing and chunked parallel iteration for CPU kernels. */
 #include "iter.h"
 
+#include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,29 +76,36 @@ static void run_range(const tsh_iter *it, tsh_loop_fn fn, void *ctx, int64_t beg
     }
 }
 
+typedef struct iter_job {
+    const tsh_iter *it;
+    tsh_loop_fn fn;
+    void *ctx;
+} iter_job;
+
+static void iter_chunk(void *p, int64_t begin, int64_t end)
+{
+    const iter_job *j = p;
+    run_range(j->it, j->fn, j->ctx, begin, end);
+}
+
 tsh_status tsh_iter_run(const tsh_iter *it, int64_t grain, tsh_loop_fn fn, void *ctx)
 {
     if (it->numel == 0) return TSH_OK;
     if (grain <= 0) grain = TSH_GRAIN;
-    int64_t nchunk = (it->numel + grain - 1) / grain;
-    if (nchunk == 1) {
-        if (it->ndim == 1) { /* one run: no index arithmetic (tiny ops) */
-            char *ptr[TSH_ITER_MAXOPS];
-            int64_t stride[TSH_ITER_MAXOPS];
-            for (int k = 0; k < it->nops; k++) ptr[k] = it->data[k], stride[k] = it->stride[k][0];
-            fn(ctx, ptr, stride, it->numel);
-            return TSH_OK;
-        }
-        run_range(it, fn, ctx, 0, it->numel);
+    if (it->numel <= grain && it->ndim == 1) { /* one run: no index arithmetic (tiny ops) */
+        char *ptr[TSH_ITER_MAXOPS];
+        int64_t stride[TSH_ITER_MAXOPS];
+        for (int k = 0; k < it->nops; k++) ptr[k] = it->data[k], stride[k] = it->stride[k][0];
+        fn(ctx, ptr, stride, it->numel);
         return TSH_OK;
     }
-#pragma omp parallel for schedule(static)
-    for (int64_t c = 0; c < nchunk; c++) {
-        if (tsh_interrupt_flag) continue;
-        int64_t b = c * grain, e = b + grain < it->numel ? b + grain : it->numel;
-        run_range(it, fn, ctx, b, e);
-    }
-    return tsh_check_interrupt();
+    iter_job j = {it, fn, ctx};
+    return tsh_parallel_for(it->numel, grain, iter_chunk, &j);
+}
+
+static inline int64_t chunk_end(int64_t c, int64_t grain, int64_t n)
+{
+    return (c + 1) * grain < n ? (c + 1) * grain : n;
 }
 
 tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx)
@@ -108,12 +117,26 @@ tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx
         fn(ctx, 0, n);
         return TSH_OK;
     }
-#pragma omp parallel for schedule(static)
-    for (int64_t c = 0; c < nchunk; c++) {
-        if (tsh_interrupt_flag) continue;
-        int64_t b = c * grain, e = b + grain < n ? b + grain : n;
-        fn(ctx, b, e);
+    int nt = omp_in_parallel() ? 1 : tsh_team_threads(); /* (nested, or the team shrunk) */
+    if (nt == 1) {
+        for (int64_t c = 0; c < nchunk && !tsh_interrupt_flag; c++) fn(ctx, c * grain, chunk_end(c, grain, n));
+        return tsh_check_interrupt();
     }
+    /* Each thread takes one contiguous run of chunks (handing chunks out as
+     * threads come free cost a 64K add 4.4 -> 10.8 µs), and notes when its
+     * run was done, for the team's watch. */
+    if (nt > nchunk) nt = (int)nchunk;
+    double t0 = tsh_team_clock(), first = INFINITY, last = 0;
+#pragma omp parallel num_threads(nt) reduction(min : first) reduction(max : last)
+    {
+#pragma omp for schedule(static) nowait
+        for (int64_t c = 0; c < nchunk; c++) {
+            if (tsh_interrupt_flag) continue;
+            fn(ctx, c * grain, chunk_end(c, grain, n));
+        }
+        first = last = tsh_team_clock();
+    }
+    tsh_team_report(t0, first, last);
     return tsh_check_interrupt();
 }
 
