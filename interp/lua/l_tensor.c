@@ -712,8 +712,7 @@ static const tshL_Reg regs[] = {
      "num_allocs, cache_hits, system_allocs."},
     {"empty_cache", empty_cache, TSHL_FUNC, "tensor.empty_cache()\nReturns cached free blocks to the system."},
     {"set_num_threads", set_num_threads, TSHL_FUNC,
-     "tensor.set_num_threads(n)\nThreads used by CPU kernels and BLAS (one shared OpenMP pool). While another "
-     "busy process holds the cores, ops run on one thread for a while (see docs/tensor.md)."},
+     "tensor.set_num_threads(n)\nThreads used by CPU kernels and BLAS (one shared OpenMP pool)."},
     {"isatty", isatty_fn, TSHL_FUNC,
      "tensor.isatty([fd=1]) -> boolean\nWhether file descriptor fd (1: stdout, 2: stderr) is a terminal, "
      "e.g. to draw progress bars only there."},

@@ -1,8 +1,6 @@
 /* iter.c: coalescing and chunked parallel iteration for CPU kernels. */
 #include "iter.h"
 
-#include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,26 +115,11 @@ tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx
         fn(ctx, 0, n);
         return TSH_OK;
     }
-    int nt = omp_in_parallel() ? 1 : tsh_team_threads(); /* (nested, or the team shrunk) */
-    if (nt == 1) {
-        for (int64_t c = 0; c < nchunk && !tsh_interrupt_flag; c++) fn(ctx, c * grain, chunk_end(c, grain, n));
-        return tsh_check_interrupt();
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < nchunk; c++) {
+        if (tsh_interrupt_flag) continue;
+        fn(ctx, c * grain, chunk_end(c, grain, n));
     }
-    /* Each thread takes one contiguous run of chunks (handing chunks out as
-     * threads come free cost a 64K add 4.4 -> 10.8 µs), and notes when its
-     * run was done, for the team's watch. */
-    if (nt > nchunk) nt = (int)nchunk;
-    double t0 = tsh_team_clock(), first = INFINITY, last = 0;
-#pragma omp parallel num_threads(nt) reduction(min : first) reduction(max : last)
-    {
-#pragma omp for schedule(static) nowait
-        for (int64_t c = 0; c < nchunk; c++) {
-            if (tsh_interrupt_flag) continue;
-            fn(ctx, c * grain, chunk_end(c, grain, n));
-        }
-        first = last = tsh_team_clock();
-    }
-    tsh_team_report(t0, first, last);
     return tsh_check_interrupt();
 }
 

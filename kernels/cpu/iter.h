@@ -46,30 +46,9 @@ tsh_status tsh_iter_run(const tsh_iter *it, int64_t grain, tsh_loop_fn fn, void 
 void tsh_iter_run_range(const tsh_iter *it, int64_t begin, int64_t end, tsh_loop_fn fn, void *ctx);
 
 /* Parallel for over [0, n) in chunks of `grain` (at least 1: pick it, as
- * TSH_GRAIN elements or a plane count); fn(ctx, begin, end). The place where
- * CPU kernels start threads (see the team below). */
+ * TSH_GRAIN elements or a plane count); fn(ctx, begin, end). */
 typedef void (*tsh_range_fn)(void *ctx, int64_t begin, int64_t end);
 tsh_status tsh_parallel_for(int64_t n, int64_t grain, tsh_range_fn fn, void *ctx);
-
-/* The team under load (cpu/threads.c): a region whose threads finished their
- * shares far apart (one of them waited for a core) shrinks the team to one
- * thread for a while. tsh_team_threads() is the count a region may use now
- * (it brings the whole team back when the while is over); a region that ran
- * on more than one thread calls tsh_team_report with when it began and when
- * the first and the last thread were done with their shares (tsh_team_clock,
- * seconds). The policy itself is tsh_team_note/tsh_team_expired, on a state
- * the caller owns, so that tests can drive it with made-up times. */
-typedef struct tsh_team {
-    double until;   /* one thread until this time; 0: the whole team */
-    double backoff;     /* how long the last shrink lasted; 0: none yet */
-    double whole_since; /* when the last shrink ended */
-    int late;           /* late regions in a row */
-} tsh_team;
-bool tsh_team_note(tsh_team *w, double t0, double first, double last); /* true: shrink now */
-bool tsh_team_expired(tsh_team *w, double now);                      /* true: the shrink is over */
-double tsh_team_clock(void);
-int tsh_team_threads(void);
-void tsh_team_report(double t0, double first, double last);
 
 /* Whether the environment turns a fast path off (NAME=0: TENSH_DNNL,
  * TENSH_CONV_DIRECT, TENSH_POOL_AVX512). Read on each call, so that tests

@@ -392,7 +392,6 @@ static void gemm_range(void *vctx, int64_t begin, int64_t end)
 static tsh_status cpu_gemm(tsh_op op, const tsh_kargs *a)
 {
     (void)op;
-    tsh_team_threads(); /* OpenBLAS's threads come back after a shrink here too: a loop may do only products */
     const tsh_tensor *o = a->out;
     int64_t nb = o->shape[0], k = a->in[0]->shape[2];
     int64_t work = o->shape[1] * o->shape[2] * (k > 0 ? k : 1);

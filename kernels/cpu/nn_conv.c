@@ -287,7 +287,6 @@ static tsh_status conv_im2col(tsh_op op, const tsh_kargs *a)
 
 static tsh_status cpu_conv(tsh_op op, const tsh_kargs *a)
 {
-    tsh_team_threads(); /* after a shrink, oneDNN's and OpenBLAS's threads come back here too */
     if (a->out->dtype == TSH_F32) {
         tsh_status st = tsh_direct_conv(op, a);
         if (st == TSH_ERR_NOTIMPL) st = tsh_dnnl_conv(op, a);

@@ -7,118 +7,21 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../../interp/core/backend.h"
-#include "iter.h"
 #include "nn.h"
 
 void openblas_set_num_threads(int n);
 
-/* ---- The team under load ----------------------------------------------------
- * libgomp's idle threads spin for about 4 ms (300,000 pauses of 11-14 ns
- * here) before they sleep, and a region ends only when every thread of its
- * team has reached its barrier. When another busy process shares the cores,
- * one of our threads waits a whole time slice for its turn while the other
- * spins. Measured on 2 cores, two tensh processes adding 4M floats in a loop
- * took 8.0 ms an add each, against 0.88 ms alone and 1.8 ms with one thread
- * each; two torch processes (the same libgomp) take the same 8.0 ms. Fewer
- * spins do not help: a sleeping thread takes 70-100 µs to wake on this VM,
- * which made a 64K add 4.4 -> 72 µs with GOMP_SPINCOUNT=300.
- *
- * So every region of ours (tsh_parallel_for) reports when its first and its
- * last thread were done with their equal shares. A gap past what the work
- * explains (1 ms more than the first thread's whole time) means that our
- * threads do not all get a core. Two such regions in a row (one alone comes
- * on a quiet machine too: 0-55 in 5000 regions of pure arithmetic had a gap
- * of 2-4 ms here) and the team shrinks to one thread (OpenMP's count, which
- * OpenBLAS follows too) for 20 ms; then the next op tries the whole team
- * again. While the load lasts, each shrink lasts twice as long as the one
- * before, up to 1 s, so that trying again costs about 1%; once the team has
- * run whole for 2 s, the next shrink is back to 20 ms. (Going back to 20 ms
- * after any one region without a gap made the shrinks too short: the other
- * process is often between ops, and two copies of a mixed step kept taking
- * 4 ms an op.) The state is the main thread's: ops run there.
- *
- * With it, the two adding processes take 1.8 ms an add each, and two copies
- * of bench/load.sh's mixed step 3.0-3.4x the time of one alone (4.3-21x
- * before; torch 3.0-6.3x); alone, nothing changes. */
-#define TEAM_LATE_MIN 1e-3
-#define TEAM_LATE_RUN 2
-#define TEAM_BACKOFF_MIN 0.02
-#define TEAM_BACKOFF_MAX 1.0
-#define TEAM_CALM 2.0
-
-static int user_threads; /* set_num_threads's count; 0: OpenMP's default */
-
-static tsh_team team;
-
-bool tsh_team_note(tsh_team *w, double t0, double first, double last)
+void tsh_set_num_threads(int n)
 {
-    if (last - first <= TEAM_LATE_MIN + (first - t0)) {
-        w->late = 0;
-        return false;
-    }
-    if (++w->late < TEAM_LATE_RUN) return false;
-    w->late = 0;
-    /* twice as long as the last shrink, unless the team has run whole
-     * for a while since it ended */
-    bool calm = w->backoff == 0 || last - w->whole_since > TEAM_CALM;
-    w->backoff = calm ? TEAM_BACKOFF_MIN : w->backoff * 2 < TEAM_BACKOFF_MAX ? w->backoff * 2 : TEAM_BACKOFF_MAX;
-    w->until = last + w->backoff;
-    return true;
-}
-
-bool tsh_team_expired(tsh_team *w, double now)
-{
-    if (w->until <= 0 || now < w->until) return false;
-    w->until = 0;
-    w->whole_since = now;
-    return true;
-}
-
-double tsh_team_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int full_team(void)
-{
-    if (!user_threads) user_threads = omp_get_max_threads();
-    return user_threads;
-}
-
-static void use_threads(int n)
-{
+    if (n < 1) n = 1;
     omp_set_num_threads(n);
     openblas_set_num_threads(n);
 }
 
-int tsh_team_threads(void)
-{
-    if (team.until > 0 && tsh_team_expired(&team, tsh_team_clock())) use_threads(full_team());
-    return omp_get_max_threads();
-}
-
-void tsh_team_report(double t0, double first, double last)
-{
-    if (omp_get_max_threads() > 1 && tsh_team_note(&team, t0, first, last)) {
-        full_team(); /* remembered before the count drops */
-        use_threads(1);
-    }
-}
-
-void tsh_set_num_threads(int n)
-{
-    if (n < 1) n = 1;
-    user_threads = n;
-    if (team.until <= 0) use_threads(n);
-}
-
-int tsh_get_num_threads(void) { return full_team(); }
+int tsh_get_num_threads(void) { return omp_get_max_threads(); }
 
 /* Small GEMMs on a helper thread, so that startup does not wait: OpenBLAS
  * maps and touches its packing buffers on its first call (0.7 ms), and
