@@ -374,6 +374,24 @@ tsh_status tsh_cumprod(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
     return tsh_grad_dimwise(TSH_OP_CUMPROD, t, dim, out);
 }
 
+/* cumsum_/cumprod_: computed in t's own dtype (integers wrap there, as
+ * torch's do), then written back through t's strides. */
+static tsh_status dimwise_inplace(tsh_op op, tsh_tensor *t, int dim)
+{
+    if (t->dtype == TSH_BOOL)
+        return tsh_fail(TSH_ERR_DTYPE, "%s_: expected an integer or floating point tensor, got bool "
+                        "(the running %s of a bool tensor is int64: use %s)", tsh_op_infos[op].name,
+                        op == TSH_OP_CUMSUM ? "sum" : "product", tsh_op_infos[op].name);
+    tsh_tensor *r = NULL;
+    TSH_TRY(op == TSH_OP_CUMSUM ? tsh_cumsum(t, dim, t->dtype, &r) : tsh_cumprod(t, dim, t->dtype, &r));
+    tsh_status st = tsh_copy_(t, r);
+    tsh_tensor_release(r);
+    return st;
+}
+
+tsh_status tsh_cumsum_(tsh_tensor *t, int dim) { return dimwise_inplace(TSH_OP_CUMSUM, t, dim); }
+tsh_status tsh_cumprod_(tsh_tensor *t, int dim) { return dimwise_inplace(TSH_OP_CUMPROD, t, dim); }
+
 static tsh_status softmax_like(tsh_op op, tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
 {
     const char *name = tsh_op_infos[op].name;
