@@ -258,7 +258,8 @@ static tsh_status binary_types(ew_call *c, const tsh_scalar *alpha)
                             : "%s: subtraction with a bool tensor is not supported; to invert a mask use logical_not",
                         c->name);
     if ((is_int_division(op) || op == TSH_OP_POW) && dt == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool tensors", c->name);
+        return tsh_fail(TSH_ERR_DTYPE, "%s: expected integer or floating point operands, got two bool "
+                        "(convert with :long() or :float())", c->name);
     if (tsh_op_infos[op].float_only && !tsh_dtype_is_float(dt)) dt = TSH_DEFAULT_DTYPE;
     if (op == TSH_OP_POW && !tsh_dtype_is_float(dt) && b->wrapped && !tsh_dtype_is_float(b->dtype)
         && tsh_load_i64(b->dtype, tsh_data(b)) < 0)
@@ -324,17 +325,22 @@ static tsh_status div_mode(tsh_tensor *a, tsh_tensor *b, const char *mode, tsh_t
     tsh_dtype dt = tsh_result_type(2, ts);
     tsh_status st;
     if (dt == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "div: rounding_mode='trunc' is not supported for bool tensors");
+        return tsh_fail(TSH_ERR_DTYPE, "div: rounding_mode='trunc' expects integer or floating point "
+                        "operands, got two bool (convert with :long() or :float())");
     if (tsh_dtype_is_float(dt)) {
         /* trunc(a / b), as PyTorch computes it */
         st = tsh_binary(TSH_OP_DIV, a, b, NULL, NULL, &q);
         if (st == TSH_OK) st = tsh_unary(TSH_OP_TRUNC, q, 0, q, NULL);
     } else {
         /* a - fmod(a, b) is an exact multiple of b, so floor division of it
-         * is truncation; it moves a toward zero and cannot overflow */
-        st = tsh_binary(TSH_OP_FMOD, a, b, NULL, NULL, &r);
-        if (st == TSH_OK) st = tsh_binary(TSH_OP_SUB, a, r, NULL, NULL, &d);
+         * is truncation; it moves a toward zero and cannot overflow. A bool
+         * dividend is converted first: sub refuses bool. */
+        tsh_tensor *ai = NULL;
+        st = tsh_to_dtype(a, dt, &ai);
+        if (st == TSH_OK) st = tsh_binary(TSH_OP_FMOD, ai, b, NULL, NULL, &r);
+        if (st == TSH_OK) st = tsh_binary(TSH_OP_SUB, ai, r, NULL, NULL, &d);
         if (st == TSH_OK) st = tsh_binary(TSH_OP_FLOOR_DIVIDE, d, b, NULL, NULL, &q);
+        tsh_tensor_release(ai);
     }
     tsh_tensor_release(r);
     tsh_tensor_release(d);
@@ -399,10 +405,10 @@ tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, t
                             "a mask use logical_not", c.name);
         break;
     case TSH_OP_ABS: case TSH_OP_RELU: case TSH_OP_FLOOR: case TSH_OP_CEIL: case TSH_OP_TRUNC:
-        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool tensors", c.name);
+        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: expected an integer or floating point tensor, got bool", c.name);
         break;
     case TSH_OP_ROUND:
-        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool tensors", c.name);
+        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: expected an integer or floating point tensor, got bool", c.name);
         if (param != 0 && !tsh_dtype_is_float(dt))
             return tsh_fail(TSH_ERR_DTYPE, "%s: decimals is only supported for floating point tensors, got %s",
                             c.name, tsh_dtype_name(dt));
@@ -440,10 +446,6 @@ static tsh_status clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_ten
         return tsh_fail(TSH_ERR_ARG, "%s: at least one of min and max must be given", name);
     tsh_tensor *ts[3] = {a, min, max};
     tsh_dtype dt = tsh_result_type(3, ts);
-    /* a bool tensor with integer bounds computes in int64, as in PyTorch */
-    if (dt == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool results (give integer bounds "
-                        "or convert the tensor)", name);
     if ((min && min->ndim > 0) || (max && max->ndim > 0)) {
         /* tensor bounds: min(max(a, lo), hi), each broadcasting */
         if (!max) return tsh_binary(TSH_OP_MAXIMUM, a, min, NULL, out, res);
@@ -454,6 +456,12 @@ static tsh_status clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_ten
         tsh_tensor_release(lo);
         return st;
     }
+    /* Number bounds: a bool tensor with integer bounds computes in int64,
+     * as in PyTorch; bool bounds too have no clamp kernel (nor in torch).
+     * Tensor bounds above take bool: maximum is "or", minimum "and". */
+    if (dt == TSH_BOOL)
+        return tsh_fail(TSH_ERR_DTYPE, "%s: expected integer or floating point bounds for a bool tensor, "
+                        "got bool (give integer bounds, tensor bounds, or convert the tensor)", name);
     ew_call c = {.op = TSH_OP_CLAMP, .name = name, .nin = 1, .in = {a}};
     c.in_dt = c.kout_dt = tsh_dtype_compute(dt);
     c.res_dt = dt;

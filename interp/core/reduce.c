@@ -323,8 +323,8 @@ static tsh_status arg_extreme(tsh_op op, tsh_tensor *t, int dim, bool keepdim, t
 {
     const char *name = tsh_op_infos[op].name;
     if (t->dtype == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "%s(): not implemented for bool tensors (convert with "
-                                       ":long() first)", name);
+        return tsh_fail(TSH_ERR_DTYPE, "%s(): expected an integer or floating point tensor, got bool, "
+                                       "as PyTorch does (convert with :long() first)", name);
     if (dim >= 0) TSH_TRY(check_dim(name, t, dim));
     TSH_TRY(check_nonempty(name, t, dim));
     uint32_t dims = dim >= 0 ? 1u << dim : 0;
@@ -430,8 +430,8 @@ tsh_status tsh_topk(tsh_tensor *t, int64_t k, int dim, bool largest, tsh_tensor 
                     tsh_tensor **indices)
 {
     if (t->dtype == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "topk(): not implemented for bool tensors (convert with "
-                                       ":long() first)");
+        return tsh_fail(TSH_ERR_DTYPE, "topk(): expected an integer or floating point tensor, got bool, "
+                                       "as PyTorch does (convert with :long() first)");
     TSH_TRY(check_dim("topk", t, dim));
     int64_t n = dim_size(t, dim);
     int64_t lo = t->ndim ? 0 : 1; /* a 0-dim tensor has exactly one element to give */
