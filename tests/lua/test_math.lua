@@ -71,6 +71,30 @@ test("type promotion follows PyTorch", function()
   eq(dt(f32:double():atan2(1)), "float64")
 end)
 
+test("float16 and bfloat16 results round the other operands to them first, as torch", function()
+  -- torch casts every operand to the common dtype; the kernels then compute
+  -- in float32 and round once
+  local x = tensor({256.0}, {dtype = "bfloat16"})
+  eq((x + 1.0039):item(), 256.0)       -- 256 + bf16(1.0039) = 257, a tie: to even
+  eq((x - 1.0039):item(), 255.0)
+  eq((1.0039 - x):item(), -255.0)
+  eq(x:clone():add_(1.0039):item(), 256.0)
+  eq(tensor.add(x, tensor.ones_like(x), {alpha = 1.0039}):item(), 256.0)
+  local tenth = tensor.full({2}, 0.1, {dtype = "bfloat16"})
+  close(tenth:eq(0.1), {true, true}, 0)
+  close(tenth:lt(0.1), {false, false}, 0)
+  eq((tensor({-2.5}, {dtype = "bfloat16"}) % 0.3):item(), 0.20703125)  -- % bf16(0.3) = 0.30078125
+  local h = tensor({2048.0, 0.0}, {dtype = "float16"})
+  close(h + 1.0002, {2048.0, 1.0}, 0)
+  close(h:eq(1e6), {false, false}, 0)
+  eq(tensor({math.huge}, {dtype = "float16"}):eq(1e6):item(), true)   -- 1e6 is inf in float16
+  -- tensors of other dtypes round too: 2049 is 2048 in float16
+  close(tensor{2049, 2051} + tensor({0.0, 0.0}, {dtype = "float16"}), {2048.0, 2052.0}, 0)
+  eq(tensor{2049}:eq(tensor({2048.0}, {dtype = "float16"})):item(), true)
+  -- float32 results keep the number as it is
+  eq((tensor{256.0} + 1.0039):item(), tensor(257.0039):item())
+end)
+
 test("int64 arithmetic is exact past 2^53 and wraps on overflow", function()
   local big = tensor{math.maxinteger - 1}
   eq((big + 1):item(), math.maxinteger)
