@@ -76,7 +76,8 @@ static tsh_status arange_impl(const char *op, bool inclusive, tsh_num s, tsh_num
     char b1[40], b2[40], b3[40];
     bool all_int = s.is_int && e.is_int && step.is_int;
     if (dt == TSH_DTYPE_AUTO) dt = all_int ? TSH_I64 : TSH_DEFAULT_DTYPE;
-    if (dt == TSH_BOOL) return tsh_fail(TSH_ERR_DTYPE, "%s: dtype bool is not supported", op);
+    if (dt == TSH_BOOL)
+        return tsh_fail(TSH_ERR_DTYPE, "%s: expected an integer or floating point dtype, got bool", op);
     if (!isfinite(s.f) || !isfinite(e.f) || !isfinite(step.f))
         return tsh_fail(TSH_ERR_ARG, "%s: start, end and step must be finite, got %s, %s and %s", op,
                         num_str(s, b1, sizeof b1), num_str(e, b2, sizeof b2), num_str(step, b3, sizeof b3));
@@ -135,7 +136,8 @@ static tsh_status space_impl(const char *op, double s, double e, int64_t steps, 
                              double base, tsh_dtype dt, tsh_device dev, tsh_tensor **out)
 {
     if (dt == TSH_DTYPE_AUTO) dt = TSH_DEFAULT_DTYPE;
-    if (dt == TSH_BOOL) return tsh_fail(TSH_ERR_DTYPE, "%s: dtype bool is not supported", op);
+    if (dt == TSH_BOOL)
+        return tsh_fail(TSH_ERR_DTYPE, "%s: expected an integer or floating point dtype, got bool", op);
     if (steps < 0)
         return tsh_fail(TSH_ERR_ARG, "%s: number of steps must be non-negative, got %lld", op,
                         (long long)steps);

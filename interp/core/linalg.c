@@ -48,7 +48,8 @@ static tsh_status check_pair(const char *op, tsh_tensor *a, tsh_tensor *b)
                         tsh_dtype_name(a->dtype), tsh_dtype_name(b->dtype));
     if (a->dtype == TSH_BOOL)
         return tsh_fail(TSH_ERR_DTYPE,
-                        "%s: bool tensors are not supported, as in PyTorch (convert with :long() or :float())",
+                        "%s: expected integer or floating point tensors, got bool, as PyTorch's CPU does "
+                        "(convert with :long() or :float())",
                         op);
     return TSH_OK;
 }
@@ -421,7 +422,8 @@ static tsh_status trace_fwd(tsh_tensor *t, tsh_tensor **out)
     if (t->ndim != 2)
         return tsh_fail(TSH_ERR_SHAPE, "trace: expected a 2-d tensor, got shape %s", SHAPE(x, t));
     if (t->dtype == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "trace: bool tensors are not supported, as in PyTorch");
+        return tsh_fail(TSH_ERR_DTYPE, "trace: expected an integer or floating point tensor, got bool, as "
+                        "PyTorch does (convert with :long())");
     /* the diagonal dotted with ones; integers accumulate as int64 (as sum) */
     tsh_dtype dt = tsh_dtype_is_float(t->dtype) ? t->dtype : TSH_I64;
     int64_t len = t->shape[0] < t->shape[1] ? t->shape[0] : t->shape[1];

@@ -67,17 +67,42 @@ typedef struct operand {
     tsh_stack_scalar conv;  /* a converted 0-dim CPU value */
 } operand;
 
-static tsh_status operand_prepare(operand *o, tsh_tensor *t, tsh_dtype dt, int nd,
+/* A number in the common dtype `via` when that is float16/bfloat16. */
+static double round_via(tsh_dtype via, double v)
+{
+    uint16_t h;
+    tsh_store_f64(via, &h, v);
+    return tsh_load_f64(via, &h);
+}
+
+/* t as dtype dt. torch casts every operand to the common dtype `via`
+ * before computing, so where that is float16/bfloat16 (computed as
+ * float32, dt) an operand of another dtype is rounded to it first:
+ * bf16 t:eq(0.1) compares with 0.10009765625, and int64 2049 meets a
+ * float16 tensor as 2048. */
+static tsh_status operand_prepare(operand *o, tsh_tensor *t, tsh_dtype dt, tsh_dtype via, int nd,
                                   const int64_t *shape)
 {
     tsh_tensor *src = t;
     o->owned = NULL;
+    bool round_first = via != dt && t->dtype != via;
     if (t->dtype != dt) {
         if (t->ndim == 0 && t->storage->device.type == TSH_CPU) {
             /* result types only ever widen, so the value fits */
             src = stack_tensor(&o->conv, dt, t->wrapped);
-            if (tsh_dtype_is_float(dt)) tsh_store_f64(dt, &o->conv.v, tsh_load_f64(t->dtype, tsh_data(t)));
-            else tsh_store_i64(dt, &o->conv.v, tsh_load_i64(t->dtype, tsh_data(t)));
+            if (tsh_dtype_is_float(dt)) {
+                double v = tsh_load_f64(t->dtype, tsh_data(t));
+                tsh_store_f64(dt, &o->conv.v, round_first ? round_via(via, v) : v);
+            } else {
+                tsh_store_i64(dt, &o->conv.v, tsh_load_i64(t->dtype, tsh_data(t)));
+            }
+        } else if (round_first) {
+            tsh_tensor *r = NULL;
+            TSH_TRY(tsh_to_dtype(t, via, &r));
+            tsh_status st = tsh_to_dtype(r, dt, &o->owned);
+            tsh_tensor_release(r);
+            TSH_TRY(st);
+            src = o->owned;
         } else {
             TSH_TRY(tsh_to_dtype(t, dt, &o->owned));
             src = o->owned;
@@ -114,6 +139,7 @@ typedef struct ew_call {
     int nin;
     tsh_tensor *in[2];
     tsh_dtype in_dt;      /* what the kernel reads */
+    tsh_dtype via_dt;     /* the common dtype operands are cast to first (in_dt's storage form) */
     tsh_dtype kout_dt;    /* what the kernel writes */
     tsh_dtype res_dt;     /* what the user gets */
     tsh_kargs k;          /* f and i prefilled */
@@ -169,7 +195,7 @@ static tsh_status run_elementwise(ew_call *c, tsh_tensor *out, tsh_tensor **res)
     int nready = 0;
     tsh_status st = TSH_OK;
     for (; nready < c->nin && st == TSH_OK; nready++)
-        st = operand_prepare(&ops[nready], c->in[nready], c->in_dt, nd, shape);
+        st = operand_prepare(&ops[nready], c->in[nready], c->in_dt, c->via_dt, nd, shape);
     if (st != TSH_OK) nready--; /* the failed one holds nothing */
 
     /* Where the kernel writes: straight into the result when its dtype is
@@ -258,7 +284,8 @@ static tsh_status binary_types(ew_call *c, const tsh_scalar *alpha)
                             : "%s: subtraction with a bool tensor is not supported; to invert a mask use logical_not",
                         c->name);
     if ((is_int_division(op) || op == TSH_OP_POW) && dt == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool tensors", c->name);
+        return tsh_fail(TSH_ERR_DTYPE, "%s: expected integer or floating point operands, got two bool "
+                        "(convert with :long() or :float())", c->name);
     if (tsh_op_infos[op].float_only && !tsh_dtype_is_float(dt)) dt = TSH_DEFAULT_DTYPE;
     if (op == TSH_OP_POW && !tsh_dtype_is_float(dt) && b->wrapped && !tsh_dtype_is_float(b->dtype)
         && tsh_load_i64(b->dtype, tsh_data(b)) < 0)
@@ -280,6 +307,9 @@ static tsh_status binary_types(ew_call *c, const tsh_scalar *alpha)
         c->k.i[0] = alpha->kind == TSH_SCALAR_FLOAT ? 0 : alpha->i;
     }
     c->in_dt = tsh_dtype_compute(dt);
+    c->via_dt = dt;
+    /* alpha too is cast to the tensors' dtype, as torch does */
+    if (c->via_dt != c->in_dt) c->k.f[0] = round_via(c->via_dt, c->k.f[0]);
     if (tsh_op_infos[op].kind == TSH_KIND_COMPARE) {
         c->kout_dt = c->res_dt = TSH_BOOL;
     } else {
@@ -324,17 +354,22 @@ static tsh_status div_mode(tsh_tensor *a, tsh_tensor *b, const char *mode, tsh_t
     tsh_dtype dt = tsh_result_type(2, ts);
     tsh_status st;
     if (dt == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "div: rounding_mode='trunc' is not supported for bool tensors");
+        return tsh_fail(TSH_ERR_DTYPE, "div: rounding_mode='trunc' expects integer or floating point "
+                        "operands, got two bool (convert with :long() or :float())");
     if (tsh_dtype_is_float(dt)) {
         /* trunc(a / b), as PyTorch computes it */
         st = tsh_binary(TSH_OP_DIV, a, b, NULL, NULL, &q);
         if (st == TSH_OK) st = tsh_unary(TSH_OP_TRUNC, q, 0, q, NULL);
     } else {
         /* a - fmod(a, b) is an exact multiple of b, so floor division of it
-         * is truncation; it moves a toward zero and cannot overflow */
-        st = tsh_binary(TSH_OP_FMOD, a, b, NULL, NULL, &r);
-        if (st == TSH_OK) st = tsh_binary(TSH_OP_SUB, a, r, NULL, NULL, &d);
+         * is truncation; it moves a toward zero and cannot overflow. A bool
+         * dividend is converted first: sub refuses bool. */
+        tsh_tensor *ai = NULL;
+        st = tsh_to_dtype(a, dt, &ai);
+        if (st == TSH_OK) st = tsh_binary(TSH_OP_FMOD, ai, b, NULL, NULL, &r);
+        if (st == TSH_OK) st = tsh_binary(TSH_OP_SUB, ai, r, NULL, NULL, &d);
         if (st == TSH_OK) st = tsh_binary(TSH_OP_FLOOR_DIVIDE, d, b, NULL, NULL, &q);
+        tsh_tensor_release(ai);
     }
     tsh_tensor_release(r);
     tsh_tensor_release(d);
@@ -399,10 +434,10 @@ tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, t
                             "a mask use logical_not", c.name);
         break;
     case TSH_OP_ABS: case TSH_OP_RELU: case TSH_OP_FLOOR: case TSH_OP_CEIL: case TSH_OP_TRUNC:
-        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool tensors", c.name);
+        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: expected an integer or floating point tensor, got bool", c.name);
         break;
     case TSH_OP_ROUND:
-        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool tensors", c.name);
+        if (is_bool) return tsh_fail(TSH_ERR_DTYPE, "%s: expected an integer or floating point tensor, got bool", c.name);
         if (param != 0 && !tsh_dtype_is_float(dt))
             return tsh_fail(TSH_ERR_DTYPE, "%s: decimals is only supported for floating point tensors, got %s",
                             c.name, tsh_dtype_name(dt));
@@ -416,6 +451,7 @@ tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, t
     }
     if (tsh_op_infos[op].float_only && !tsh_dtype_is_float(dt)) dt = TSH_DEFAULT_DTYPE;
     c.in_dt = tsh_dtype_compute(dt);
+    c.via_dt = dt;
     if (op == TSH_OP_LOGICAL_NOT) c.kout_dt = c.res_dt = TSH_BOOL;
     else c.kout_dt = c.in_dt, c.res_dt = dt;
     c.k.i[0] = param;
@@ -440,10 +476,6 @@ static tsh_status clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_ten
         return tsh_fail(TSH_ERR_ARG, "%s: at least one of min and max must be given", name);
     tsh_tensor *ts[3] = {a, min, max};
     tsh_dtype dt = tsh_result_type(3, ts);
-    /* a bool tensor with integer bounds computes in int64, as in PyTorch */
-    if (dt == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "%s: not supported for bool results (give integer bounds "
-                        "or convert the tensor)", name);
     if ((min && min->ndim > 0) || (max && max->ndim > 0)) {
         /* tensor bounds: min(max(a, lo), hi), each broadcasting */
         if (!max) return tsh_binary(TSH_OP_MAXIMUM, a, min, NULL, out, res);
@@ -454,8 +486,15 @@ static tsh_status clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_ten
         tsh_tensor_release(lo);
         return st;
     }
+    /* Number bounds: a bool tensor with integer bounds computes in int64,
+     * as in PyTorch; bool bounds too have no clamp kernel (nor in torch).
+     * Tensor bounds above take bool: maximum is "or", minimum "and". */
+    if (dt == TSH_BOOL)
+        return tsh_fail(TSH_ERR_DTYPE, "%s: expected integer or floating point bounds for a bool tensor, "
+                        "got bool (give integer bounds, tensor bounds, or convert the tensor)", name);
     ew_call c = {.op = TSH_OP_CLAMP, .name = name, .nin = 1, .in = {a}};
     c.in_dt = c.kout_dt = tsh_dtype_compute(dt);
+    c.via_dt = dt;
     c.res_dt = dt;
     double v;
     int64_t iv;

@@ -323,8 +323,8 @@ static tsh_status arg_extreme(tsh_op op, tsh_tensor *t, int dim, bool keepdim, t
 {
     const char *name = tsh_op_infos[op].name;
     if (t->dtype == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "%s(): not implemented for bool tensors (convert with "
-                                       ":long() first)", name);
+        return tsh_fail(TSH_ERR_DTYPE, "%s(): expected an integer or floating point tensor, got bool, "
+                                       "as PyTorch does (convert with :long() first)", name);
     if (dim >= 0) TSH_TRY(check_dim(name, t, dim));
     TSH_TRY(check_nonempty(name, t, dim));
     uint32_t dims = dim >= 0 ? 1u << dim : 0;
@@ -374,6 +374,24 @@ tsh_status tsh_cumprod(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
     return tsh_grad_dimwise(TSH_OP_CUMPROD, t, dim, out);
 }
 
+/* cumsum_/cumprod_: computed in t's own dtype (integers wrap there, as
+ * torch's do), then written back through t's strides. */
+static tsh_status dimwise_inplace(tsh_op op, tsh_tensor *t, int dim)
+{
+    if (t->dtype == TSH_BOOL)
+        return tsh_fail(TSH_ERR_DTYPE, "%s_: expected an integer or floating point tensor, got bool "
+                        "(the running %s of a bool tensor is int64: use %s)", tsh_op_infos[op].name,
+                        op == TSH_OP_CUMSUM ? "sum" : "product", tsh_op_infos[op].name);
+    tsh_tensor *r = NULL;
+    TSH_TRY(op == TSH_OP_CUMSUM ? tsh_cumsum(t, dim, t->dtype, &r) : tsh_cumprod(t, dim, t->dtype, &r));
+    tsh_status st = tsh_copy_(t, r);
+    tsh_tensor_release(r);
+    return st;
+}
+
+tsh_status tsh_cumsum_(tsh_tensor *t, int dim) { return dimwise_inplace(TSH_OP_CUMSUM, t, dim); }
+tsh_status tsh_cumprod_(tsh_tensor *t, int dim) { return dimwise_inplace(TSH_OP_CUMPROD, t, dim); }
+
 static tsh_status softmax_like(tsh_op op, tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
 {
     const char *name = tsh_op_infos[op].name;
@@ -412,8 +430,8 @@ tsh_status tsh_topk(tsh_tensor *t, int64_t k, int dim, bool largest, tsh_tensor 
                     tsh_tensor **indices)
 {
     if (t->dtype == TSH_BOOL)
-        return tsh_fail(TSH_ERR_DTYPE, "topk(): not implemented for bool tensors (convert with "
-                                       ":long() first)");
+        return tsh_fail(TSH_ERR_DTYPE, "topk(): expected an integer or floating point tensor, got bool, "
+                                       "as PyTorch does (convert with :long() first)");
     TSH_TRY(check_dim("topk", t, dim));
     int64_t n = dim_size(t, dim);
     int64_t lo = t->ndim ? 0 : 1; /* a 0-dim tensor has exactly one element to give */

@@ -51,6 +51,9 @@ tsh_status tsh_argmin(tsh_tensor *t, int dim, bool keepdim, tsh_tensor **out);
 /* Along one dim; dtype >= 0 casts the input first, as torch's dtype=. */
 tsh_status tsh_cumsum(tsh_tensor *t, int dim, int dtype, tsh_tensor **out);
 tsh_status tsh_cumprod(tsh_tensor *t, int dim, int dtype, tsh_tensor **out);
+/* In place, in t's dtype (bool is refused: its running sum is int64). */
+tsh_status tsh_cumsum_(tsh_tensor *t, int dim);
+tsh_status tsh_cumprod_(tsh_tensor *t, int dim);
 tsh_status tsh_softmax(tsh_tensor *t, int dim, int dtype, tsh_tensor **out);
 tsh_status tsh_log_softmax(tsh_tensor *t, int dim, int dtype, tsh_tensor **out);
 /* Stable sort along dim: values and 1-based int64 indices; NaN sorts above

@@ -233,6 +233,23 @@ static int dimwise(lua_State *L, const char *fname, dimwise_fn fn)
 
 static int l_cumsum(lua_State *L) { return dimwise(L, "cumsum", tsh_cumsum); }
 static int l_cumprod(lua_State *L) { return dimwise(L, "cumprod", tsh_cumprod); }
+
+/* cumsum_/cumprod_: t:f_(dim) -> t */
+static int dimwise_(lua_State *L, const char *fname, tsh_status (*fn)(tsh_tensor *, int))
+{
+    tsh_tensor *t = tshL_check(L, 1);
+    if (lua_isnoneornil(L, 2))
+        return luaL_argerror(L, 2, lua_pushfstring(L, "dim is required (for example t:%s(-1))", fname));
+    int dim = tshL_checkdim(L, 2, t->ndim);
+    if (!lua_isnone(L, 3))
+        return luaL_argerror(L, 3, lua_pushfstring(L, "unexpected %s after dim", luaL_typename(L, 3)));
+    TSHL_TRY(L, fn(t, dim));
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_cumsum_(lua_State *L) { return dimwise_(L, "cumsum_", tsh_cumsum_); }
+static int l_cumprod_(lua_State *L) { return dimwise_(L, "cumprod_", tsh_cumprod_); }
 static int l_softmax(lua_State *L) { return dimwise(L, "softmax", tsh_softmax); }
 static int l_log_softmax(lua_State *L) { return dimwise(L, "log_softmax", tsh_log_softmax); }
 
@@ -367,6 +384,14 @@ static const tshL_Reg regs[] = {
      "t:cumprod(dim, {dtype=}) -> Tensor\n"
      "Running product along dim; bool and integers give int64.\n"
      "  tensor{1, 2, 3}:cumprod(1)  --> tensor{1, 2, 6}"},
+    {"cumsum_", l_cumsum_, TSHL_METHOD,
+     "t:cumsum_(dim) -> t\n"
+     "In-place cumsum in t's dtype (integers wrap there); bool tensors are refused.\n"
+     "  local t = tensor{1, 2, 3}; t:cumsum_(1)  --> t is tensor{1, 3, 6}"},
+    {"cumprod_", l_cumprod_, TSHL_METHOD,
+     "t:cumprod_(dim) -> t\n"
+     "In-place cumprod in t's dtype (integers wrap there); bool tensors are refused.\n"
+     "  local t = tensor{1, 2, 3}; t:cumprod_(1)  --> t is tensor{1, 2, 6}"},
     {"softmax", l_softmax, TSHL_BOTH,
      "t:softmax(dim, {dtype=}) -> Tensor\n"
      "exp(t) / sum(exp(t)) along dim, computed stably; needs a float tensor or dtype=.\n"

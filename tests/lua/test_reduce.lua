@@ -169,6 +169,25 @@ test("cumsum and cumprod", function()
   eq(tensor.zeros(0):cumsum(1):numel(), 0)
 end)
 
+test("cumsum_ and cumprod_ work in place and keep the dtype", function()
+  local t = tensor({{1, 2, 3}, {4, 5, 6}}, {dtype = "int32"})
+  eq(t:cumsum_(2), t)
+  eq(t:dtype(), "int32")
+  close(t, {{1, 3, 6}, {4, 9, 15}})
+  local h = tensor({1.5, 2, 4}, {dtype = "float16"})
+  h:cumprod_(1)
+  eq(h:dtype(), "float16")
+  close(h, {1.5, 3, 12})
+  local v = tensor{{1.0, 2.0}, {3.0, 4.0}}
+  v:select(2, 2):cumsum_(1)          -- through a strided view
+  close(v, {{1, 2}, {3, 6}})
+  local u = tensor({200, 100}, {dtype = "uint8"})
+  close(u:cumsum_(1), {200, 44})     -- wraps in uint8, as torch
+  checkerr(function() return tensor{true, false}:cumsum_(1) end,
+           "cumsum_: expected an integer or floating point tensor, got bool")
+  checkerr(function() return tensor{1.0}:cumsum_() end, "dim is required")
+end)
+
 test("softmax and log_softmax", function()
   local e1, e2, e3 = math.exp(1), math.exp(2), math.exp(3)
   local s = e1 + e2 + e3
@@ -244,8 +263,8 @@ test("bad calls raise clear errors", function()
   checkerr(function() return tensor.zeros(0, 3):min() end, "min(): expected a non-empty tensor")
   checkerr(function() return tensor.zeros(0, 3):max(1) end, "dim 1 of shape 0x3 has size 0")
   checkerr(function() return tensor.zeros(0):argmax() end, "argmax(): expected a non-empty tensor")
-  checkerr(function() return tensor{true}:argmax() end, "argmax(): not implemented for bool")
-  checkerr(function() return tensor{true}:topk(1) end, "topk(): not implemented for bool")
+  checkerr(function() return tensor{true}:argmax() end, "argmax(): expected an integer or floating point tensor, got bool")
+  checkerr(function() return tensor{true}:topk(1) end, "topk(): expected an integer or floating point tensor, got bool")
   checkerr(function() return m:sum(3) end, "dim 3 is out of range for a 2-d tensor")
   checkerr(function() return m:sum(0) end, "dim 0 is not valid: dims are 1-based")
   checkerr(function() return m:sum(-3) end, "out of range")
