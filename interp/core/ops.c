@@ -111,6 +111,7 @@ const tsh_op_info tsh_op_infos[] = {
     [TSH_OP_NLL_LOSS] = {"nll_loss", M, false},
     [TSH_OP_NLL_LOSS_BWD] = {"nll_loss_backward", M, false},
     [TSH_OP_LAYER_NORM] = {"layer_norm", M, false},
+    [TSH_OP_REGRESSION_LOSS] = {"regression_loss", M, false},
     [TSH_OP_SGD_UPDATE] = {"sgd_update", M, true},
 };
 

@@ -181,6 +181,11 @@ typedef enum tsh_op {
      * (rows x D) = (x - mean) * invstd * in1 + in2 (in1, in2: D values or
      * NULL), out2 (rows x 2) = mean, invstd = 1/sqrt(biased var + f[0]) */
     TSH_OP_LAYER_NORM,
+    /* mse_loss and l1_loss reduced, in one pass: out (0-dim) = f[0] * the
+     * sum over elements of (in0 - in1)^2 (i[0] = 2) or |in0 - in1| (i[0] =
+     * 1), added in double; in0, in1 contiguous, one shape, float32 or
+     * float64, out of their dtype. f[0] = 1 (sum) or 1 / numel (mean). */
+    TSH_OP_REGRESSION_LOSS,
     /* optimizer updates, in place, one pass (torch.optim's formulas):
      * out the parameter, in0 its gradient, out2 the momentum buffer or NULL;
      * all contiguous, of one shape and float dtype. f[0] lr, f[1] momentum,
