@@ -85,6 +85,7 @@ const tsh_op_info tsh_op_infos[] = {
     [TSH_OP_GATHER] = {"gather", M, false},
     [TSH_OP_SCATTER] = {"scatter", M, false},
     [TSH_OP_INDEX_ADD] = {"index_add", M, false},
+    [TSH_OP_INDEX_FILL] = {"index_fill", M, false},
     [TSH_OP_MASKED_FILL] = {"masked_fill", M, false},
     [TSH_OP_WHERE] = {"where", M, false},
     [TSH_OP_MASKED_SELECT] = {"masked_select", M, false},
