@@ -81,16 +81,21 @@ static tsh_status reduced_grad(tsh_node *n, tsh_tensor *g, tsh_tensor **out)
     return TSH_OK;
 }
 
-/* d(a-b)^2: 2 (a-b) g for a, the negation for b. */
+/* d(a-b)^2: 2 (a-b) g for a, the negation for b; d|a-b|: sign(a-b) g. The
+ * forward saved d = a - b (reduction none) or a and b (see nn_loss.c). */
 static tsh_status pointwise_backward(tsh_node *n, tsh_tensor *g, tsh_tensor **grads, bool mse)
 {
-    tsh_tensor *d, *gs = NULL, *f = NULL, *ga = NULL;
-    TSH_TRY(tsh_node_saved(n, 0, &d));
-    tsh_status st = reduced_grad(n, g, &gs);
-    if (st == TSH_OK) st = mse ? nn_scale(d, 2, &f) : tsh_unary(TSH_OP_SIGN, d, 0, NULL, &f);
-    if (st == TSH_OK) st = tsh_binary(TSH_OP_MUL, f, gs, NULL, NULL, &ga);
+    tsh_tensor *s0, *s1, *d = NULL, *gs = NULL, *f = NULL, *ga = NULL;
+    TSH_TRY(tsh_node_saved(n, 0, &s0));
+    TSH_TRY(tsh_node_saved(n, 1, &s1));
+    tsh_status st = s1 ? tsh_binary(TSH_OP_SUB, s0, s1, NULL, NULL, &d) : TSH_OK;
+    if (!s1) d = tsh_tensor_retain(s0);
+    if (st == TSH_OK) st = reduced_grad(n, g, &gs);
+    if (st == TSH_OK) st = mse ? nn_scale(gs, 2, &f) : tsh_unary(TSH_OP_SIGN, d, 0, NULL, &f);
+    if (st == TSH_OK) st = tsh_binary(TSH_OP_MUL, mse ? d : f, mse ? f : gs, NULL, NULL, &ga);
     if (st == TSH_OK && n->next[1]) st = tsh_unary(TSH_OP_NEG, ga, 0, NULL, &grads[1]);
     if (st == TSH_OK && n->next[0]) grads[0] = tsh_tensor_retain(ga);
+    tsh_tensor_release(d);
     tsh_tensor_release(gs);
     tsh_tensor_release(f);
     tsh_tensor_release(ga);

@@ -1,7 +1,9 @@
 /* nn_loss.c: the front end of the losses. cross_entropy and nll_loss check
  * the target (1-based class indices, or probabilities for cross entropy),
- * run the fused kernel for per-sample losses and reduce; mse_loss, l1_loss
- * and binary_cross_entropy_with_logits are short compositions. Each records
+ * run the fused kernel for per-sample losses and reduce; mse_loss and
+ * l1_loss run the fused REGRESSION_LOSS op when reduced, and are a
+ * difference and its square or abs with reduction none;
+ * binary_cross_entropy_with_logits is a short composition. Each records
  * one node (CrossEntropyLossBackward0, NllLossBackward0, MseLossBackward0,
  * L1LossBackward0, BinaryCrossEntropyWithLogitsBackward0; rules in
  * grad_nn_loss.c). float16/bfloat16 compute in float32. */
@@ -213,32 +215,72 @@ tsh_status tsh_nll_loss(tsh_tensor *input, tsh_tensor *target, tsh_tensor *weigh
 
 /* ---- regression losses ---- */
 
-/* a - b in the promoted float dtype, with the op's name in errors. */
-static tsh_status difference(const char *op, tsh_tensor *a, tsh_tensor *b, tsh_tensor **d)
+/* The dtype of a - b and its broadcast shape, or an error naming the op. */
+static tsh_status regression_check(const char *op, tsh_tensor *a, tsh_tensor *b, tsh_dtype *dt, int *nd,
+                                   int64_t *shape)
 {
     tsh_tensor *ts[2] = {a, b};
-    int nd;
-    int64_t shape[TSH_MAX_DIMS];
     TSH_TRY(tsh_check_same_device(op, 2, ts));
-    TSH_TRY(tsh_broadcast_shape(op, 2, ts, &nd, shape));
-    tsh_dtype dt = tsh_result_type(2, ts);
-    if (!tsh_dtype_is_float(dt))
+    TSH_TRY(tsh_broadcast_shape(op, 2, ts, nd, shape));
+    *dt = tsh_result_type(2, ts);
+    if (!tsh_dtype_is_float(*dt))
         return tsh_fail(TSH_ERR_DTYPE, "%s: expected floating point inputs, got %s and %s", op,
                         tsh_dtype_name(a->dtype), tsh_dtype_name(b->dtype));
-    return tsh_binary(TSH_OP_SUB, a, b, NULL, NULL, d);
+    return TSH_OK;
 }
 
+/* The mean or sum of (a - b)^2 or |a - b| by the fused REGRESSION_LOSS op:
+ * both inputs in the compute dtype, expanded to the broadcast shape and
+ * contiguous (a copy only where an input is not so already). */
+static tsh_status regression_reduced(bool mse, tsh_tensor *a, tsh_tensor *b, tsh_dtype dt, int nd,
+                                     const int64_t *shape, tsh_reduction r, tsh_tensor **out)
+{
+    tsh_dtype cdt = tsh_dtype_compute(dt);
+    tsh_tensor *ins[2] = {a, b}, *c[2] = {NULL, NULL}, *e = NULL, *s = NULL;
+    int64_t n = 1;
+    for (int d = 0; d < nd; d++) n *= shape[d];
+    tsh_status st = TSH_OK;
+    for (int k = 0; k < 2 && st == TSH_OK; k++) {
+        st = tsh_expand(ins[k], nd, shape, &e);
+        if (st == TSH_OK) st = nn_prep(e, cdt, &c[k]);
+        tsh_tensor_release(e);
+        e = NULL;
+    }
+    if (st == TSH_OK) st = tsh_tensor_empty(0, NULL, cdt, a->storage->device, &s);
+    if (st == TSH_OK && n == 0) { /* torch: the mean of nothing is NaN, the sum 0 */
+        st = tsh_fill_(s, r == TSH_REDUCTION_MEAN ? NAN : 0);
+    } else if (st == TSH_OK) {
+        tsh_kargs k = {.out = s, .in = {c[0], c[1]}, .f = {r == TSH_REDUCTION_MEAN ? 1 / (double)n : 1},
+                       .i = {mse ? 2 : 1}};
+        st = tsh_dispatch(TSH_OP_REGRESSION_LOSS, &k);
+    }
+    if (st == TSH_OK) st = tsh_to_dtype(s, dt, out);
+    tsh_tensor_release(c[0]);
+    tsh_tensor_release(c[1]);
+    tsh_tensor_release(s);
+    return st;
+}
+
+/* Reduction none keeps d = a - b for the backward; mean and sum save a and
+ * b, and the backward takes their difference again. */
 static tsh_status pointwise_loss(bool mse, tsh_tensor *a, tsh_tensor *b, tsh_reduction r, tsh_tensor **out)
 {
     const char *op = mse ? "mse_loss" : "l1_loss";
     tsh_tensor *ins[2] = {a, b};
+    tsh_dtype dt;
+    int nd;
+    int64_t shape[TSH_MAX_DIMS], n = 1;
+    TSH_TRY(regression_check(op, a, b, &dt, &nd, shape));
+    for (int k = 0; k < nd; k++) n *= shape[k];
     bool ag = tsh_ag_needed(2, ins), was = nn_grad_off();
-    tsh_tensor *d = NULL, *l = NULL, *y = NULL;
-    tsh_status st = difference(op, a, b, &d);
-    if (st == TSH_OK) st = tsh_unary(mse ? TSH_OP_SQUARE : TSH_OP_ABS, d, 0, NULL, &l);
-    int64_t n = d ? tsh_numel(d) : 0;
-    if (st == TSH_OK) st = reduce_loss(l, r, NULL, n ? 1.0 / (double)n : NAN, &y);
-    tsh_tensor_release(l);
+    tsh_tensor *d = NULL, *y = NULL;
+    tsh_status st;
+    if (r == TSH_REDUCTION_NONE) {
+        st = tsh_binary(TSH_OP_SUB, a, b, NULL, NULL, &d);
+        if (st == TSH_OK) st = tsh_unary(mse ? TSH_OP_SQUARE : TSH_OP_ABS, d, 0, NULL, &y);
+    } else {
+        st = regression_reduced(mse, a, b, dt, nd, shape, r, &y);
+    }
     tsh_set_grad_enabled(was);
     if (st == TSH_OK && ag) {
         tsh_node *node = NULL;
@@ -247,7 +289,7 @@ static tsh_status pointwise_loss(bool mse, tsh_tensor *a, tsh_tensor *b, tsh_red
         if (st == TSH_OK) {
             node->i[0] = r;
             node->f[0] = n ? 1.0 / (double)n : NAN;
-            st = nn_record(node, y, 1, &d);
+            st = d ? nn_record(node, y, 1, &d) : nn_record(node, y, 2, ins);
         }
     }
     tsh_tensor_release(d);

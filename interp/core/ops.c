@@ -85,6 +85,7 @@ const tsh_op_info tsh_op_infos[] = {
     [TSH_OP_GATHER] = {"gather", M, false},
     [TSH_OP_SCATTER] = {"scatter", M, false},
     [TSH_OP_INDEX_ADD] = {"index_add", M, false},
+    [TSH_OP_INDEX_FILL] = {"index_fill", M, false},
     [TSH_OP_MASKED_FILL] = {"masked_fill", M, false},
     [TSH_OP_WHERE] = {"where", M, false},
     [TSH_OP_MASKED_SELECT] = {"masked_select", M, false},
@@ -111,6 +112,7 @@ const tsh_op_info tsh_op_infos[] = {
     [TSH_OP_NLL_LOSS] = {"nll_loss", M, false},
     [TSH_OP_NLL_LOSS_BWD] = {"nll_loss_backward", M, false},
     [TSH_OP_LAYER_NORM] = {"layer_norm", M, false},
+    [TSH_OP_REGRESSION_LOSS] = {"regression_loss", M, false},
     [TSH_OP_SGD_UPDATE] = {"sgd_update", M, true},
 };
 

@@ -123,6 +123,9 @@ typedef enum tsh_op {
                              dim i[0]; in0 has in1's shape; i[1] 0: set, 1: add, 2: multiply */
     TSH_OP_INDEX_ADD,     /* out along dim i[0] at in1[k] += alpha * in0[..k..], in1 1-d;
                              alpha f[0] (float dtypes) or i[1] (others) */
+    TSH_OP_INDEX_FILL,    /* out's slices along dim i[0] at in0 (1-d) <- f[0] (float dtypes) or
+                             i[1] (others); each slice one contiguous run (the front end sends
+                             other layouts to SCATTER) */
     TSH_OP_MASKED_FILL,   /* out (same shape as in0 bool mask) where mask <- f[0]/i[0] */
     TSH_OP_WHERE,         /* out = in0 (bool) ? in1 : in2, all broadcast to out, in1/in2 in out's dtype */
     TSH_OP_MASKED_SELECT, /* out 1-d = in0[in1 mask], both of one shape; the front end counts */
@@ -181,6 +184,11 @@ typedef enum tsh_op {
      * (rows x D) = (x - mean) * invstd * in1 + in2 (in1, in2: D values or
      * NULL), out2 (rows x 2) = mean, invstd = 1/sqrt(biased var + f[0]) */
     TSH_OP_LAYER_NORM,
+    /* mse_loss and l1_loss reduced, in one pass: out (0-dim) = f[0] * the
+     * sum over elements of (in0 - in1)^2 (i[0] = 2) or |in0 - in1| (i[0] =
+     * 1), added in double; in0, in1 contiguous, one shape, float32 or
+     * float64, out of their dtype. f[0] = 1 (sum) or 1 / numel (mean). */
+    TSH_OP_REGRESSION_LOSS,
     /* optimizer updates, in place, one pass (torch.optim's formulas):
      * out the parameter, in0 its gradient, out2 the momentum buffer or NULL;
      * all contiguous, of one shape and float dtype. f[0] lr, f[1] momentum,

@@ -1,7 +1,8 @@
 /* cpu/index.c: fast CPU kernels for indexing and selection. Gather-like ops
  * run through tsh_iter with the indexed operand "restrided" (stride 0 along
  * the indexed dim, the index added per element), as PyTorch's
- * TensorIterator does; index_select and index_add have contiguous row paths;
+ * TensorIterator does; index_select, index_add and index_fill have
+ * contiguous row paths;
  * compactions (masked_select/scatter, nonzero) count per chunk, then write in
  * parallel. Scatter and index_add never split the writes to one output
  * element across threads, so duplicates apply in index order: deterministic.
@@ -702,12 +703,60 @@ static tsh_status cpu_nonzero(tsh_op op, const tsh_kargs *a)
     return compact(a->in[0], &it, nonzero_chunk, &c);
 }
 
+/* ---- index_fill of contiguous slices ---- */
+
+/* The slices are marked first, so that a repeated index is filled once, by
+ * one thread; then slices run in parallel. One FILL dispatched per slice
+ * ran serially: (4096, 1024) float32 with 4096 row indices, about 0.76 ms
+ * of the out-of-place index_fill's 1.5 at 2 threads (torch 1.32). */
+typedef struct {
+    char *o;
+    const uint8_t *mark;
+    int64_t run, step;
+    size_t es;
+    uint64_t v; /* the value's bytes */
+} ifill_ctx;
+
+static void ifill_slices(void *vc, int64_t b, int64_t e)
+{
+    const ifill_ctx *c = vc;
+    BY_SIZE(c->es, {
+        E v;
+        memcpy(&v, &c->v, sizeof v);
+        for (int64_t j = b; j < e; j++) {
+            if (!c->mark[j]) continue;
+            E *p = (E *)(c->o + j * c->step);
+            for (int64_t k = 0; k < c->run; k++) p[k] = v;
+        }
+    })
+}
+
+static tsh_status cpu_index_fill(tsh_op op, const tsh_kargs *a)
+{
+    const tsh_tensor *o = a->out, *idx = a->in[0];
+    int dim = (int)a->i[0];
+    int64_t size = o->shape[dim], n = tsh_numel(idx);
+    if (size == 0 || tsh_numel(o) == 0) return TSH_OK;
+    uint8_t *mark = calloc((size_t)size, 1);
+    if (!mark) return tsh_fail(TSH_ERR_OOM, "%s: out of memory", tsh_op_infos[op].name);
+    for (int64_t k = 0; k < n; k++) mark[((const int64_t *)tsh_data(idx))[k * idx->stride[0]] - 1] = 1;
+    ifill_ctx c = {tsh_data(o), mark, tsh_numel(o) / size, o->stride[dim] * (int64_t)tsh_dtype_size(o->dtype),
+                   tsh_dtype_size(o->dtype), 0};
+    if (tsh_dtype_is_float(o->dtype)) tsh_store_f64(o->dtype, &c.v, a->f[0]);
+    else tsh_store_i64(o->dtype, &c.v, a->i[1]);
+    int64_t grain = TSH_GRAIN / c.run;
+    tsh_status st = tsh_parallel_for(size, grain > 0 ? grain : 1, ifill_slices, &c);
+    free(mark);
+    return st;
+}
+
 void tsh_cpu_register_index(tsh_kernel_fn *k)
 {
     k[TSH_OP_INDEX_SELECT] = cpu_index_select;
     k[TSH_OP_GATHER] = cpu_gather;
     k[TSH_OP_SCATTER] = cpu_scatter;
     k[TSH_OP_INDEX_ADD] = cpu_index_add;
+    k[TSH_OP_INDEX_FILL] = cpu_index_fill;
     k[TSH_OP_MASKED_FILL] = cpu_masked_fill;
     k[TSH_OP_WHERE] = cpu_where;
     k[TSH_OP_MASKED_SELECT] = cpu_masked_select;

@@ -1,8 +1,8 @@
 /* reduce_impl.h: shared pieces of the fast reduction kernels (cpu/reduce*.c):
  * the parallel driver over (outer, red, inner), the per-output state it
- * combines, a vectorisable exp, two row reductions, and the multi-versioning
- * attribute. Not a public API: the cpu/reduce*.c files and cpu/nn_loss.c
- * (cross entropy's log-sum-exp) include it. */
+ * combines, a vectorisable exp, the row reductions, and the multi-versioning
+ * attribute. Not a public API: the cpu/reduce*.c files, cpu/nn_loss.c (cross
+ * entropy's log-sum-exp, the regression losses) and cpu/nn_norm.c include it. */
 #ifndef TSH_CPU_REDUCE_IMPL_H
 #define TSH_CPU_REDUCE_IMPL_H
 
@@ -77,6 +77,9 @@ tsh_status tsh_reduce_run(tsh_rjob *job);
  * n float32 or float64, in double (cpu/reduce.c). */
 enum { MAP_ID, MAP_ABS, MAP_SQ, MAP_NZ, MAP_POW, MAP_SQDEV };
 double tsh_cpu_row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw);
+/* The sum of map(a - b), map MAP_SQ or MAP_ABS, over contiguous runs a and
+ * b of n float32 or float64, in double (cpu/reduce.c). */
+double tsh_cpu_row_dmsum(tsh_dtype dt, const char *a, const char *b, int64_t n, int map);
 /* The extreme of a run of n elements: floats as double (NaN if any is NaN),
  * integers and bool as int64 (cpu/reduce_extreme.c). */
 void tsh_cpu_row_best(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv, int64_t *iv);

@@ -110,6 +110,24 @@ static tsh_status ref_index_add(tsh_op op, const tsh_kargs *a)
     return TSH_OK;
 }
 
+/* Each element whose position along dim is one of the indices. */
+static tsh_status ref_index_fill(tsh_op op, const tsh_kargs *a)
+{
+    (void)op;
+    const tsh_tensor *o = a->out, *idx = a->in[0];
+    int dim = (int)a->i[0];
+    int64_t n = tsh_numel(o), k = tsh_numel(idx), c[TSH_MAX_DIMS];
+    for (int64_t i = 0; i < n; i++) {
+        unravel(o->ndim, o->shape, i, c);
+        bool hit = false;
+        for (int64_t j = 0; j < k && !hit; j++) hit = tsh_load_i64(TSH_I64, tsh_ref_ptr(idx, j)) - 1 == c[dim];
+        if (!hit) continue;
+        if (tsh_ref_isint(o->dtype)) tsh_ref_seti(o, i, a->i[1]);
+        else tsh_ref_set(o, i, a->f[0]);
+    }
+    return TSH_OK;
+}
+
 static tsh_status ref_masked_fill(tsh_op op, const tsh_kargs *a)
 {
     (void)op;
@@ -175,6 +193,7 @@ void tsh_ref_register_index(tsh_kernel_fn *k)
     k[TSH_OP_GATHER] = ref_gather;
     k[TSH_OP_SCATTER] = ref_scatter;
     k[TSH_OP_INDEX_ADD] = ref_index_add;
+    k[TSH_OP_INDEX_FILL] = ref_index_fill;
     k[TSH_OP_MASKED_FILL] = ref_masked_fill;
     k[TSH_OP_WHERE] = ref_where;
     k[TSH_OP_MASKED_SELECT] = ref_masked_select;

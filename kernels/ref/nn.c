@@ -1,6 +1,7 @@
 /* ref/nn.c: reference kernels of the neural-network functions: 2-d
  * convolution and its backwards, max/avg/adaptive-avg pooling and theirs,
- * the fused cross-entropy / nll losses, and layer_norm. The test oracle: each output is
+ * the fused cross-entropy / nll losses, layer_norm, and the reduced mse and
+ * l1 losses. The test oracle: each output is
  * computed straight from the definition, one element at a time in double,
  * with backwards as explicit scatters of each output's contribution. Not
  * for speed, and it validates nothing (the front end did: ops.h). */
@@ -409,6 +410,21 @@ static tsh_status ref_layer_norm(tsh_op op, const tsh_kargs *a)
     return TSH_OK;
 }
 
+/* f[0] * the sum of (a - b)^2 or |a - b|, one element at a time. */
+static tsh_status ref_regression_loss(tsh_op op, const tsh_kargs *a)
+{
+    (void)op;
+    const tsh_tensor *x = a->in[0], *y = a->in[1];
+    int64_t n = tsh_numel(x), es = (int64_t)tsh_dtype_size(x->dtype);
+    double sum = 0;
+    for (int64_t k = 0; k < n; k++) {
+        double d = tsh_load_f64(x->dtype, tsh_data(x) + k * es) - tsh_load_f64(y->dtype, tsh_data(y) + k * es);
+        sum += a->i[0] == 2 ? d * d : fabs(d);
+    }
+    tsh_store_f64(a->out->dtype, tsh_data(a->out), sum * a->f[0]);
+    return TSH_OK;
+}
+
 void tsh_ref_register_nn(tsh_kernel_fn *k)
 {
     k[TSH_OP_CONV2D] = ref_conv;
@@ -422,6 +438,7 @@ void tsh_ref_register_nn(tsh_kernel_fn *k)
     k[TSH_OP_ADAPTIVE_AVG_POOL2D_BWD] = ref_adaptive_avg;
     k[TSH_OP_CROSS_ENTROPY] = ref_class_loss;
     k[TSH_OP_LAYER_NORM] = ref_layer_norm;
+    k[TSH_OP_REGRESSION_LOSS] = ref_regression_loss;
     k[TSH_OP_CROSS_ENTROPY_BWD] = ref_class_loss;
     k[TSH_OP_NLL_LOSS] = ref_class_loss;
     k[TSH_OP_NLL_LOSS_BWD] = ref_class_loss;

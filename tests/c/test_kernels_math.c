@@ -496,6 +496,17 @@ static void test_edges(void)
         }
     tsh_tensor_release(g);
 
+    /* float32 gelu (erf form) in its negative tail, relatively: results of
+     * 1e-7 and less, where 1 + erf would cancel (the double reference
+     * keeps 1e-7 relative down to x = -6) */
+    int64_t tn = 4096;
+    tsh_tensor *tail = kc_tensor(1, &tn, TSH_F32, KC_CONTIG, -6, -1);
+    un_call tc = {TSH_OP_GELU, tail, 0, false};
+    atol_override = 0;
+    both("gelu on its float32 negative tail", run_un, &tc, TSH_OP_GELU);
+    atol_override = -1;
+    tsh_tensor_release(tail);
+
     /* every pair of the special values, both ways round */
     int64_t sq[2] = {6, 6};
     tsh_tensor *col, *rows, *cols;

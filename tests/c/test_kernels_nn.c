@@ -605,6 +605,37 @@ static void test_compositions(void)
     }
 }
 
+/* ---- mse_loss and l1_loss: the fused REGRESSION_LOSS op (mean, sum) on
+ * what the compositions' cases do not reach: sizes the reduction driver
+ * cuts into chunks (3 x 20000+), zero-size and 0-dim inputs, every layout
+ * and float dtype, mixed dtypes, broadcasting, a target without grad ---- */
+
+static void test_regression_random(void)
+{
+    for (int iter = 0; iter < 96; iter++) {
+        tsh_dtype da = dtypes[iter % 4], db = iter % 5 == 0 ? dtypes[(iter / 4) % 4] : da;
+        comp_case c = {.kind = 5 + iter % 2, .r = (tsh_reduction)kc_randint(0, 2)};
+        int64_t shape[4];
+        int nd = kc_rand_shape(4, 6, 1, shape);
+        if (iter % 8 == 1) nd = 2, shape[0] = 3, shape[1] = 20000 + kc_randint(0, 99);
+        bool bcast = iter % 3 == 2 && nd > 0;
+        c.a = leaf(nd, shape, da, true);
+        c.b = leaf(bcast ? nd - 1 : nd, bcast ? shape + 1 : shape, db, iter % 4 != 3);
+        c.lv = (leaves){{c.a, c.b}, 2};
+        char what[160], s1[64], s2[64];
+        snprintf(what, sizeof what, "%s %s %s and %s %s reduction=%d", c.kind == 5 ? "mse_loss" : "l1_loss",
+                 tsh_dtype_name(da), tsh_shape_str(s1, sizeof s1, c.a->ndim, c.a->shape), tsh_dtype_name(db),
+                 tsh_shape_str(s2, sizeof s2, c.b->ndim, c.b->shape), (int)c.r);
+        bool half = da == TSH_F16 || da == TSH_BF16 || db == TSH_F16 || db == TSH_BF16;
+        bool f64 = da == TSH_F64 && db == TSH_F64;
+        double tol = half ? 3e-2 : f64 ? 1e-10 : 1e-5;
+        both(what, run_comp, &c, tol, f64 ? 1e-12 : tol / 10);
+        tsh_tensor_release(c.a);
+        tsh_tensor_release(c.b);
+        tsh_tensor_release(c.g);
+    }
+}
+
 /* ---- known values ---- */
 
 /* A 3x3 image of 1..9 with a 2x2 kernel of ones sums each 2x2 block; max
@@ -735,5 +766,6 @@ int main(void)
     test_sgd();
     test_loss_random();
     test_compositions();
+    test_regression_random();
     return kc_finish();
 }
