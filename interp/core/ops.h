@@ -18,7 +18,8 @@ typedef enum tsh_op {
     TSH_OP_LINSPACE,      /* out[k] = f[0] + (f[1]-f[0]) * k/(n-1), symmetric */
     /* (ARANGE, LINSPACE: out is a fresh contiguous 1-d tensor. LINSPACE with
      * i[0] = 1 is logspace: out[k] = f[2] ^ (the value above).) */
-    /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype */
+    /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype
+     * (float16 and bfloat16 included: computed in float32, rounded once) */
     TSH_OP_ADD,           /* in0 + f[0]*in1 (alpha; i[0] for integer dtypes) */
     TSH_OP_SUB,           /* in0 - f[0]*in1 (alpha; i[0] for integer dtypes) */
     TSH_OP_MUL,
