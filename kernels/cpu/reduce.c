@@ -6,6 +6,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
+#include "half.h"
 #include "reduce_impl.h"
 
 /* ---- the driver ---- */
@@ -237,9 +238,25 @@ static inline double lanes_fold(double *acc, bool prod)
     return prod ? acc[0] * acc[1] : acc[0] + acc[1];
 }
 
+/* float16/bfloat16 a ROW_BLOCK at a time through the float32 sum: the
+ * same blocks, so the same result as summing a float32 copy, which the
+ * front end used to make. */
+static double row_msum_half(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
+{
+    float buf[ROW_BLOCK];
+    double total = 0;
+    for (int64_t b = 0; b < n; b += ROW_BLOCK) {
+        int64_t m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
+        tsh_cpu_half_to_f32(dt, buf, (const uint16_t *)src + b, m);
+        total += tsh_cpu_row_msum(TSH_F32, (const char *)buf, m, map, sh, pw);
+    }
+    return total;
+}
+
 TSH_MULTIVERSION
 double tsh_cpu_row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
 {
+    if (tsh_is_half(dt)) return row_msum_half(dt, src, n, map, sh, pw);
     double total = 0;
     int64_t es = dt == TSH_F32 ? 4 : 8;
     for (int64_t b = 0; b < n; b += ROW_BLOCK) {
@@ -300,12 +317,11 @@ double tsh_cpu_row_msum(tsh_dtype dt, const char *src, int64_t n, int map, doubl
         }                                                                               \
     } while (0)
 
-/* Column sums of map(x) for m <= JB_WIDE adjacent columns. */
+/* acc[j] += the column sums of map(x), m <= JB_WIDE adjacent columns. */
 TSH_MULTIVERSION
-static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1, int64_t m,
-                     int map, const double *sh, double pw, double *acc)
+static void col_msum_add(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1, int64_t m,
+                         int map, const double *sh, double pw, double *acc)
 {
-    for (int64_t j = 0; j < m; j++) acc[j] = 0;
     if (dt == TSH_F32) {
         switch (map) {
         case MAP_ID: COL_ACC(float, base, stride, r0, r1, m, acc, v); break;
@@ -324,6 +340,26 @@ static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0,
         case MAP_SQDEV: COL_ACC(double, base, stride, r0, r1, m, acc, (v - sh[j]) * (v - sh[j])); break;
         default: COL_ACC(double, base, stride, r0, r1, m, acc, pow(fabs(v), pw)); break;
         }
+    }
+}
+
+/* The column sums of map(x) for m <= JB_WIDE adjacent columns. Halves are
+ * widened four rows at a time, the rows COL_ACC adds together, so the sums
+ * are those of a float32 copy. */
+static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1, int64_t m,
+                     int map, const double *sh, double pw, double *acc)
+{
+    for (int64_t j = 0; j < m; j++) acc[j] = 0;
+    if (!tsh_is_half(dt)) {
+        col_msum_add(dt, base, stride, r0, r1, m, map, sh, pw, acc);
+        return;
+    }
+    float buf[4 * JB_WIDE];
+    for (int64_t r = r0; r < r1; r += 4) {
+        int64_t k = r1 - r < 4 ? r1 - r : 4;
+        for (int64_t q = 0; q < k; q++)
+            tsh_cpu_half_to_f32(dt, buf + q * m, (const uint16_t *)base + (r + q) * stride, m);
+        col_msum_add(TSH_F32, (const char *)buf, m, 0, k, m, map, sh, pw, acc);
     }
 }
 

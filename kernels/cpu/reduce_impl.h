@@ -127,6 +127,7 @@ static inline void tsh_rows_to_cols(const char *src, char *dst, int64_t w, int64
         for (int64_t r = 0; r < n; r++) ((T *)dst)[r * w + k] = ((const T *)src)[k * n + r];
     switch (es) {
     case 1: TSH_T(uint8_t); break;
+    case 2: TSH_T(uint16_t); break;
     case 4: TSH_T(uint32_t); break;
     default: TSH_T(uint64_t); break;
     }
@@ -141,6 +142,7 @@ static inline void tsh_cols_to_rows(const char *src, char *dst, int64_t w, int64
         for (int64_t r = 0; r < n; r++) ((T *)dst)[k * n + r] = ((const T *)src)[r * w + k];
     switch (es) {
     case 1: TSH_T(uint8_t); break;
+    case 2: TSH_T(uint16_t); break;
     case 4: TSH_T(uint32_t); break;
     default: TSH_T(uint64_t); break;
     }
