@@ -9,12 +9,10 @@
 tsh_status tsh_cpu_compare(tsh_op op, const tsh_kargs *a);  /* elementwise_compare.c */
 tsh_status tsh_cpu_unary(tsh_op op, const tsh_kargs *a);    /* elementwise_unary.c */
 
-/* float16/bfloat16 ops in one AVX-512 pass (elementwise_half.c): whether
- * the CPU has it (and TENSH_HALF512 is not 0, which tests use to reach the
- * block path), then the ops, which return false for an op or a layout
- * they leave to the block path (strides other than 2, or 0 for a
- * broadcast input). Call them only when tsh_cpu_half512() said yes. */
-bool tsh_cpu_half512(void);
+/* float16/bfloat16 ops in one AVX-512 pass (elementwise_half.c), which
+ * return false for an op or a layout they leave to the block path (strides
+ * other than 2, or 0 for a broadcast input). Call them only when
+ * tsh_cpu_half512() (cpu/half.h) said yes. */
 bool tsh_cpu_half_binary(tsh_op op, tsh_dtype dt, double alpha, char **p, const int64_t *s, int64_t n);
 bool tsh_cpu_half_unary(tsh_op op, tsh_dtype dt, char **p, const int64_t *s, int64_t n);
 

@@ -131,15 +131,6 @@ AVX512 static bool un512(tsh_op op, tsh_dtype dt, char **p, int64_t n)
     else HUN_OPS(ld_bf16, st_bf16);
 }
 
-bool tsh_cpu_half512(void)
-{
-    static int ok = -1; /* the answer never changes, so a race only repeats it */
-    if (ok < 0)
-        ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("f16c");
-    return ok && !tsh_env_off("TENSH_HALF512");
-}
-
 bool tsh_cpu_half_binary(tsh_op op, tsh_dtype dt, double alpha, char **p, const int64_t *s, int64_t n)
 {
     if (s[0] != 2 || (s[1] != 2 && s[1] != 0) || (s[2] != 2 && s[2] != 0)) return false;
@@ -151,8 +142,6 @@ bool tsh_cpu_half_unary(tsh_op op, tsh_dtype dt, char **p, const int64_t *s, int
     return s[0] == 2 && s[1] == 2 && un512(op, dt, p, n);
 }
 #else
-bool tsh_cpu_half512(void) { return false; }
-
 bool tsh_cpu_half_binary(tsh_op op, tsh_dtype dt, double alpha, char **p, const int64_t *s, int64_t n)
 {
     (void)op, (void)dt, (void)alpha, (void)p, (void)s, (void)n;

@@ -23,4 +23,13 @@ void tsh_cpu_f32_to_half(tsh_dtype dt, uint16_t *restrict d, const float *restri
 void tsh_cpu_widen(tsh_dtype dt, float *restrict d, const char *x, int64_t sx, int64_t n);
 void tsh_cpu_narrow(tsh_dtype dt, char *d, int64_t sd, const float *restrict x, int64_t n);
 
+/* Whether the CPU runs the AVX-512 forms of the half kernels (this file's
+ * and cpu/elementwise_half.c's), and TENSH_HALF512 is not 0: tests set it
+ * to reach the portable paths. Reads the environment: once per kernel. */
+bool tsh_cpu_half512(void);
+
+/* The sum of n contiguous halves with AVX-512 (only when tsh_cpu_half512()
+ * said yes): float32 lanes over blocks of 4096, the blocks added in double. */
+double tsh_cpu_half_sum512(tsh_dtype dt, const uint16_t *x, int64_t n);
+
 #endif

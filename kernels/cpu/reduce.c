@@ -172,6 +172,7 @@ void tsh_rjob_init(tsh_rjob *job, tsh_op op, const tsh_kargs *a, const tsh_rop *
     job->x = tsh_data(a->in[0]);
     job->fn = fn;
     job->mode = mode;
+    job->half512 = false;
 }
 
 /* Stores v (floats) or iv (integers and bool) into element k of p, the
@@ -374,6 +375,11 @@ static void msum_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
                        int64_t r0, int64_t r1, tsh_rstate *st)
 {
     double pw = job->a->f[0];
+    if (job->g.inner == 1 && job->half512) {
+        for (int64_t o = o0; o < o1; o++)
+            st[o - o0].v = tsh_cpu_half_sum512(job->dt, (const uint16_t *)job_at(job, o, r0, 0), r1 - r0);
+        return;
+    }
     if (job->g.inner == 1) {
         for (int64_t o = o0; o < o1; o++)
             st[o - o0].v = tsh_cpu_row_msum(job->dt, job_at(job, o, r0, 0), r1 - r0, job->mode, 0, pw);
@@ -886,7 +892,10 @@ static tsh_status run(tsh_op op, const tsh_kargs *a, const tsh_rop *fn, int mode
 static tsh_status cpu_sum(tsh_op op, const tsh_kargs *a)
 {
     if (!tsh_dtype_is_float(a->in[0]->dtype)) return run(op, a, &acc_fn, 0);
-    return run(op, a, &msum_fn, MAP_ID);
+    tsh_rjob job;
+    tsh_rjob_init(&job, op, a, &msum_fn, MAP_ID);
+    job.half512 = tsh_is_half(job.dt) && tsh_cpu_half512();
+    return tsh_reduce_run(&job);
 }
 
 static tsh_status cpu_prod(tsh_op op, const tsh_kargs *a) { return run(op, a, &acc_fn, 1); }

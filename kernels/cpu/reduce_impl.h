@@ -58,6 +58,7 @@ typedef struct tsh_rjob {
     const char *x; /* input data */
     const tsh_rop *fn;
     int mode;      /* op-specific variant (norm kind, max or min, ...) */
+    bool half512;  /* sum and mean: rows of halves through tsh_cpu_half_sum512 */
 } tsh_rjob;
 
 /* Fills a job for kernel arguments `a` (geometry from a->i[0..2]). */
