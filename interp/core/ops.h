@@ -74,8 +74,9 @@ typedef enum tsh_op {
      * The front end (interp/core/reduce.c) refines this as follows:
      * - a 0-dim input arrives as (1, 1, 1); several reduced dims arrive
      *   permuted to the end and merged into red (inner = 1);
-     * - dtypes: in0 is float16/bfloat16 only for SUM and MEAN, with out
-     *   float32 (the others are handed a float32 copy). SUM,
+     * - dtypes: in0 is float16/bfloat16 only for SUM and MEAN, and for
+     *   MAX and MIN over every dim without out2, with out float32 (the
+     *   others are handed a float32 copy). SUM,
      *   PROD, CUMSUM, CUMPROD: out float with in0 of the same dtype, or out
      *   integer with in0 bool/integer (accumulate in int64, wrap on store).
      *   MAX, MIN, SORT, TOPK: out in0's dtype. MEAN, VAR, NORM, LOGSUMEXP,

@@ -300,7 +300,10 @@ static tsh_status extreme(tsh_op op, tsh_tensor *t, int dim, bool keepdim, tsh_t
     TSH_TRY(check_nonempty(name, t, dim));
     tsh_dtype c = tsh_dtype_compute(t->dtype);
     uint32_t dims = dim >= 0 ? 1u << dim : 0;
-    return run_reduce(op, t, dims, keepdim, c, c, t->dtype, NULL, values, indices);
+    /* a full max() or min() of halves reads them as they are (4M bfloat16,
+     * one thread: 1.44 -> 0.30 ms, torch 0.51); with indices, a float32 copy */
+    tsh_dtype in = dim < 0 && !indices && (t->dtype == TSH_F16 || t->dtype == TSH_BF16) ? t->dtype : c;
+    return run_reduce(op, t, dims, keepdim, in, c, t->dtype, NULL, values, indices);
 }
 
 tsh_status tsh_max(tsh_tensor *t, tsh_tensor **out)

@@ -31,5 +31,7 @@ bool tsh_cpu_half512(void);
 /* The sum of n contiguous halves with AVX-512 (only when tsh_cpu_half512()
  * said yes): float32 lanes over blocks of 4096, the blocks added in double. */
 double tsh_cpu_half_sum512(tsh_dtype dt, const uint16_t *x, int64_t n);
+/* Their max (or min), NaN if any is NaN; the same condition. */
+double tsh_cpu_half_best512(tsh_dtype dt, const uint16_t *x, int64_t n, bool max);
 
 #endif

@@ -58,7 +58,8 @@ typedef struct tsh_rjob {
     const char *x; /* input data */
     const tsh_rop *fn;
     int mode;      /* op-specific variant (norm kind, max or min, ...) */
-    bool half512;  /* sum and mean: rows of halves through tsh_cpu_half_sum512 */
+    bool half512;  /* rows of halves through tsh_cpu_half_sum512 (sum, mean)
+                    * or tsh_cpu_half_best512 (max, min) */
 } tsh_rjob;
 
 /* Fills a job for kernel arguments `a` (geometry from a->i[0..2]). */
