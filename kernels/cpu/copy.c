@@ -1,9 +1,10 @@
 /* cpu/copy.c: strided copy with dtype conversion, and fill. Same-dtype
  * copies move bytes, tile by tile when one operand walks the other's rows
  * down its columns (a transpose). Conversions run typed loops compiled per
- * ISA, the half ones with F16C where the CPU has it; strided operands of a
- * conversion are staged through small contiguous buffers. Results are bit
- * for bit those of the scalar conversions in interp/core/dtype.c. */
+ * ISA, the float16 ones with F16C where the CPU has it (cpu/half.c);
+ * strided operands of a conversion are staged through small contiguous
+ * buffers. Results are bit for bit those of the scalar conversions in
+ * interp/core/dtype.c. */
 #include <stdbool.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #endif
 
 #include "../kernels.h"
+#include "half.h"
 #include "iter.h"
 
 typedef struct { tsh_dtype dst, src; } copy_ctx;
@@ -215,74 +217,6 @@ static tsh_status copy_tiled(const tsh_iter *it, int a, size_t es)
 
 /* ---- conversions ------------------------------------------------------ */
 
-/* float16 <-> float32 with F16C (x86-64-v3 and up), rounding to nearest
- * even like tsh_f32_to_f16: 4M float32 to float16 took 22.6 ms one element
- * at a time, 0.87 ms so (torch 1.6), one thread. Two NaN cases differ from
- * the scalar code and are put back: vcvtps2ph keeps the top of a NaN's
- * payload (the scalar code gives the plain quiet NaN), and vcvtph2ps quiets
- * a signalling NaN (the scalar code keeps it). Checked once over all 2^32
- * floats; test_kernels_copy checks every half and 1M random floats. */
-#ifdef TSH_X86_SIMD
-__attribute__((target("avx2,f16c"))) static void f32_to_f16_f16c(uint16_t *restrict d, const float *restrict x,
-                                                                   int64_t n)
-{
-    const __m128i abs = _mm_set1_epi16(0x7fff), inf = _mm_set1_epi16(0x7c00), payload = _mm_set1_epi16(0x01ff);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m128i nan = _mm_cmpgt_epi16(_mm_and_si128(h, abs), inf);
-        _mm_storeu_si128((__m128i *)(d + i), _mm_andnot_si128(_mm_and_si128(nan, payload), h));
-    }
-    for (; i < n; i++) d[i] = tsh_f32_to_f16(x[i]);
-}
-
-__attribute__((target("avx2,f16c"))) static void f16_to_f32_f16c(float *restrict d, const uint16_t *restrict x,
-                                                                   int64_t n)
-{
-    const __m128i abs = _mm_set1_epi16(0x7fff), inf = _mm_set1_epi16(0x7c00);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m128i h = _mm_loadu_si128((const __m128i *)(x + i));
-        __m128i nan = _mm_cmpgt_epi16(_mm_and_si128(h, abs), inf);
-        if (!_mm_testz_si128(nan, nan)) { /* rare: a NaN among the 8 */
-            for (int k = 0; k < 8; k++) d[i + k] = tsh_f16_to_f32(x[i + k]);
-            continue;
-        }
-        _mm256_storeu_ps(d + i, _mm256_cvtph_ps(h));
-    }
-    for (; i < n; i++) d[i] = tsh_f16_to_f32(x[i]);
-}
-
-static bool have_f16c(void)
-{
-    static int has = -1;
-    if (has < 0) has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-    return has;
-}
-#endif
-
-static void f32_to_f16(uint16_t *restrict d, const float *restrict x, int64_t n)
-{
-#ifdef TSH_X86_SIMD
-    if (have_f16c()) {
-        f32_to_f16_f16c(d, x, n);
-        return;
-    }
-#endif
-    for (int64_t i = 0; i < n; i++) d[i] = tsh_f32_to_f16(x[i]);
-}
-
-static void f16_to_f32(float *restrict d, const uint16_t *restrict x, int64_t n)
-{
-#ifdef TSH_X86_SIMD
-    if (have_f16c()) {
-        f16_to_f32_f16c(d, x, n);
-        return;
-    }
-#endif
-    for (int64_t i = 0; i < n; i++) d[i] = tsh_f16_to_f32(x[i]);
-}
-
 /* Within [LO, HI) the plain cast through MID is defined and gives what
  * tsh_f64_to_i64_sat gives, so a block of 64 that lies there (NaN does not) converts
  * with vector instructions (others saturate as tsh_load_i64 does). 4M float32 to int32 took 14 ms one element at a
@@ -371,7 +305,7 @@ TSH_MULTIVERSION static bool convert_direct(tsh_dtype dst, tsh_dtype src, void *
 TSH_MULTIVERSION static void to_f32(tsh_dtype src, float *restrict d, const void *xv, int64_t n)
 {
     if (src == TSH_F16) {
-        f16_to_f32(d, xv, n);
+        tsh_cpu_half_to_f32(TSH_F16, d, xv, n);
     } else if (src == TSH_I64) {
         const int64_t *restrict x = xv;
         for (int64_t i = 0; i < n; i++) d[i] = (float)(double)x[i];
@@ -385,11 +319,11 @@ TSH_MULTIVERSION static void to_f32(tsh_dtype src, float *restrict d, const void
 static void convert_contig(tsh_dtype dst, tsh_dtype src, char *d, const char *x, int64_t n)
 {
     if (dst == TSH_F16 && src == TSH_F32) {
-        f32_to_f16((uint16_t *)d, (const float *)x, n);
+        tsh_cpu_f32_to_half(TSH_F16, (uint16_t *)d, (const float *)x, n);
         return;
     }
     if (dst == TSH_F32 && src == TSH_F16) {
-        f16_to_f32((float *)d, (const uint16_t *)x, n);
+        tsh_cpu_half_to_f32(TSH_F16, (float *)d, (const uint16_t *)x, n);
         return;
     }
     if (convert_direct(dst, src, d, x, n)) return;
@@ -399,7 +333,7 @@ static void convert_contig(tsh_dtype dst, tsh_dtype src, char *d, const char *x,
         for (int64_t i = 0; i < n; i += BLOCK) {
             int64_t m = n - i < BLOCK ? n - i : BLOCK;
             to_f32(src, buf, x + i * (int64_t)ex, m);
-            if (dst == TSH_F16) f32_to_f16((uint16_t *)(d + i * (int64_t)ed), buf, m);
+            if (dst == TSH_F16) tsh_cpu_f32_to_half(TSH_F16, (uint16_t *)(d + i * (int64_t)ed), buf, m);
             else convert_direct(dst, TSH_F32, d + i * (int64_t)ed, buf, m);
         }
         return;

@@ -9,6 +9,13 @@
 tsh_status tsh_cpu_compare(tsh_op op, const tsh_kargs *a);  /* elementwise_compare.c */
 tsh_status tsh_cpu_unary(tsh_op op, const tsh_kargs *a);    /* elementwise_unary.c */
 
+/* float16/bfloat16 ops in one AVX-512 pass (elementwise_half.c), which
+ * return false for an op or a layout they leave to the block path (strides
+ * other than 2, or 0 for a broadcast input). Call them only when
+ * tsh_cpu_half512() (cpu/half.h) said yes. */
+bool tsh_cpu_half_binary(tsh_op op, tsh_dtype dt, double alpha, char **p, const int64_t *s, int64_t n);
+bool tsh_cpu_half_unary(tsh_op op, tsh_dtype dt, char **p, const int64_t *s, int64_t n);
+
 /* PyTorch's rules: floor division and remainder take the divisor's sign;
  * b == 0 sets *zero (the caller reports it) and gives 0. Computed in int64,
  * which holds every narrower type's INT_MIN / -1. */

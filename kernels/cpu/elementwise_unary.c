@@ -66,6 +66,7 @@ extern double erf(double);
 #include <tgmath.h>
 
 #include "elementwise.h"
+#include "half.h"
 #include "iter.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -78,6 +79,7 @@ typedef struct un_ctx {
     tsh_dtype dt;  /* the input's */
     int64_t param; /* round: decimals; gelu: 1 for the tanh form */
     bool rsqrt512; /* float32 rsqrt with AVX-512 */
+    bool half512;  /* tsh_cpu_half512() */
     int clamp_flags;
     double lo, hi;
     int64_t ilo, ihi;
@@ -325,6 +327,28 @@ static void byte_unary(const un_ctx *c, char **p, const int64_t *s, int64_t n)
     }
 }
 
+static void un_loop(void *vctx, char **p, const int64_t *s, int64_t n);
+
+/* float16 and bfloat16 a block at a time through the float32 loop, as
+ * bin_half in cpu/elementwise.c: widened into L1, rounded once on store
+ * (logical_not writes its bool output directly). */
+static void un_half(const un_ctx *c, char **p, const int64_t *s, int64_t n)
+{
+    float a[TSH_HALF_BLOCK], r[TSH_HALF_BLOCK];
+    un_ctx fc = *c;
+    fc.dt = TSH_F32;
+    if (c->half512 && tsh_cpu_half_unary(c->op, c->dt, p, s, n)) return;
+    bool direct = c->op == TSH_OP_LOGICAL_NOT;
+    int64_t fs[2] = {direct ? s[0] : (int64_t)sizeof(float), sizeof(float)};
+    for (int64_t i0 = 0; i0 < n; i0 += TSH_HALF_BLOCK) {
+        int64_t len = n - i0 < TSH_HALF_BLOCK ? n - i0 : TSH_HALF_BLOCK;
+        char *fp[2] = {direct ? p[0] + i0 * s[0] : (char *)r, (char *)a};
+        tsh_cpu_widen(c->dt, a, p[1] + i0 * s[1], s[1], len);
+        un_loop(&fc, fp, fs, len);
+        if (!direct) tsh_cpu_narrow(c->dt, p[0] + i0 * s[0], s[0], r, len);
+    }
+}
+
 TSH_MULTIVERSION static void un_loop(void *vctx, char **p, const int64_t *s, int64_t n)
 {
     const un_ctx *c = vctx;
@@ -340,6 +364,7 @@ TSH_MULTIVERSION static void un_loop(void *vctx, char **p, const int64_t *s, int
     case TSH_I64: INT_UNARY(int64_t, uint64_t, INT64_MIN, INT64_MAX); break;
     case TSH_I32: INT_UNARY(int32_t, uint32_t, INT32_MIN, INT32_MAX); break;
     case TSH_U8: case TSH_BOOL: byte_unary(c, p, s, n); break;
+    case TSH_F16: case TSH_BF16: un_half(c, p, s, n); break;
     default: break;
     }
 }
@@ -351,8 +376,9 @@ tsh_status tsh_cpu_unary(tsh_op op, const tsh_kargs *k)
     tsh_iter_init(&it, 2, ts);
     un_ctx c = {.op = op, .dt = k->in[0]->dtype, .param = k->i[0]};
 #ifdef TSH_RSQRT512
-    c.rsqrt512 = op == TSH_OP_RSQRT && c.dt == TSH_F32 && has_avx512f() && !tsh_env_off("TENSH_RSQRT512");
+    c.rsqrt512 = op == TSH_OP_RSQRT && (c.dt == TSH_F32 || tsh_is_half(c.dt)) && has_avx512f() && !tsh_env_off("TENSH_RSQRT512");
 #endif
+    c.half512 = tsh_is_half(c.dt) && tsh_cpu_half512();
     if (op == TSH_OP_CLAMP) {
         c.param = 0;
         c.clamp_flags = (int)k->i[0];

@@ -6,6 +6,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
+#include "half.h"
 #include "reduce_impl.h"
 
 /* ---- the driver ---- */
@@ -171,6 +172,7 @@ void tsh_rjob_init(tsh_rjob *job, tsh_op op, const tsh_kargs *a, const tsh_rop *
     job->x = tsh_data(a->in[0]);
     job->fn = fn;
     job->mode = mode;
+    job->half512 = false;
 }
 
 /* Stores v (floats) or iv (integers and bool) into element k of p, the
@@ -242,9 +244,25 @@ static inline double lanes_fold(double *acc, bool prod)
     return prod ? acc[0] * acc[1] : acc[0] + acc[1];
 }
 
+/* float16/bfloat16 a ROW_BLOCK at a time through the float32 sum: the
+ * same blocks, so the same result as summing a float32 copy, which the
+ * front end used to make. */
+static double row_msum_half(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
+{
+    float buf[ROW_BLOCK];
+    double total = 0;
+    for (int64_t b = 0; b < n; b += ROW_BLOCK) {
+        int64_t m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
+        tsh_cpu_half_to_f32(dt, buf, (const uint16_t *)src + b, m);
+        total += tsh_cpu_row_msum(TSH_F32, (const char *)buf, m, map, sh, pw);
+    }
+    return total;
+}
+
 TSH_MULTIVERSION
 double tsh_cpu_row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
 {
+    if (tsh_is_half(dt)) return row_msum_half(dt, src, n, map, sh, pw);
     double total = 0;
     int64_t es = dt == TSH_F32 ? 4 : 8;
     for (int64_t b = 0; b < n; b += ROW_BLOCK) {
@@ -326,12 +344,11 @@ double tsh_cpu_row_dmsum(tsh_dtype dt, const char *a, const char *b, int64_t n, 
         }                                                                               \
     } while (0)
 
-/* Column sums of map(x) for m <= JB_WIDE adjacent columns. */
+/* acc[j] += the column sums of map(x), m <= JB_WIDE adjacent columns. */
 TSH_MULTIVERSION
-static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1, int64_t m,
-                     int map, const double *sh, double pw, double *acc)
+static void col_msum_add(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1, int64_t m,
+                         int map, const double *sh, double pw, double *acc)
 {
-    for (int64_t j = 0; j < m; j++) acc[j] = 0;
     if (dt == TSH_F32) {
         switch (map) {
         case MAP_ID: COL_ACC(float, base, stride, r0, r1, m, acc, v); break;
@@ -353,6 +370,26 @@ static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0,
     }
 }
 
+/* The column sums of map(x) for m <= JB_WIDE adjacent columns. Halves are
+ * widened four rows at a time, the rows COL_ACC adds together, so the sums
+ * are those of a float32 copy. */
+static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0, int64_t r1, int64_t m,
+                     int map, const double *sh, double pw, double *acc)
+{
+    for (int64_t j = 0; j < m; j++) acc[j] = 0;
+    if (!tsh_is_half(dt)) {
+        col_msum_add(dt, base, stride, r0, r1, m, map, sh, pw, acc);
+        return;
+    }
+    float buf[4 * JB_WIDE];
+    for (int64_t r = r0; r < r1; r += 4) {
+        int64_t k = r1 - r < 4 ? r1 - r : 4;
+        for (int64_t q = 0; q < k; q++)
+            tsh_cpu_half_to_f32(dt, buf + q * m, (const uint16_t *)base + (r + q) * stride, m);
+        col_msum_add(TSH_F32, (const char *)buf, m, 0, k, m, map, sh, pw, acc);
+    }
+}
+
 /* Start of (o, r0, j0) in bytes. */
 static const char *job_at(const tsh_rjob *job, int64_t o, int64_t r, int64_t j)
 {
@@ -364,6 +401,11 @@ static void msum_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
                        int64_t r0, int64_t r1, tsh_rstate *st)
 {
     double pw = job->a->f[0];
+    if (job->g.inner == 1 && job->half512) {
+        for (int64_t o = o0; o < o1; o++)
+            st[o - o0].v = tsh_cpu_half_sum512(job->dt, (const uint16_t *)job_at(job, o, r0, 0), r1 - r0);
+        return;
+    }
     if (job->g.inner == 1) {
         for (int64_t o = o0; o < o1; o++)
             st[o - o0].v = tsh_cpu_row_msum(job->dt, job_at(job, o, r0, 0), r1 - r0, job->mode, 0, pw);
@@ -876,7 +918,10 @@ static tsh_status run(tsh_op op, const tsh_kargs *a, const tsh_rop *fn, int mode
 static tsh_status cpu_sum(tsh_op op, const tsh_kargs *a)
 {
     if (!tsh_dtype_is_float(a->in[0]->dtype)) return run(op, a, &acc_fn, 0);
-    return run(op, a, &msum_fn, MAP_ID);
+    tsh_rjob job;
+    tsh_rjob_init(&job, op, a, &msum_fn, MAP_ID);
+    job.half512 = tsh_is_half(job.dt) && tsh_cpu_half512();
+    return tsh_reduce_run(&job);
 }
 
 static tsh_status cpu_prod(tsh_op op, const tsh_kargs *a) { return run(op, a, &acc_fn, 1); }

@@ -2,15 +2,41 @@
  * 1-based index of the first extreme; NaN wins, first NaN). Rows are done
  * in two vectorised passes (the extreme, then its first position); columns
  * keep a running best per column. Driven by tsh_reduce_run (reduce.c). */
+#include "half.h"
 #include "reduce_impl.h"
 
 #define LANES 16
 
 static bool is_max(tsh_op op) { return op == TSH_OP_MAX || op == TSH_OP_ARGMAX; }
 
+/* float16/bfloat16 (a full max() or min(), values only: see ops.h) a
+ * block at a time through the float32 loop, widened into L1. */
+static void row_best_half(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv)
+{
+    enum { BLOCK = 4096 };
+    float buf[BLOCK];
+    double best = max ? -INFINITY : INFINITY;
+    for (int64_t b = 0; b < n; b += BLOCK) {
+        int64_t m = n - b < BLOCK ? n - b : BLOCK, iv;
+        double v;
+        tsh_cpu_half_to_f32(dt, buf, (const uint16_t *)src + b, m);
+        tsh_cpu_row_best(TSH_F32, (const char *)buf, m, max, &v, &iv);
+        if (v != v) {
+            *fv = NAN;
+            return;
+        }
+        best = max ? (v > best ? v : best) : (v < best ? v : best);
+    }
+    *fv = best;
+}
+
 TSH_MULTIVERSION
 void tsh_cpu_row_best(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv, int64_t *iv)
 {
+    if (tsh_is_half(dt)) {
+        row_best_half(dt, src, n, max, fv);
+        return;
+    }
 #define BEST(T, A, INIT, CMP)                                                            \
     do {                                                                                 \
         const T *p = (const T *)src;                                                     \
@@ -143,6 +169,10 @@ static void best_block(const tsh_rjob *job, int64_t o0, int64_t o1, int64_t j0, 
         for (int64_t o = o0; o < o1; o++) {
             const char *p = job->x + (o * job->g.red + r0) * (int64_t)es;
             tsh_rstate *s = &st[o - o0];
+            if (job->half512) {
+                s->v = tsh_cpu_half_best512(job->dt, (const uint16_t *)p, r1 - r0, max);
+                continue; /* no position: see ops.h */
+            }
             tsh_cpu_row_best(job->dt, p, r1 - r0, max, &s->v, &s->i);
             s->k = r0 + (pos ? row_find(job->dt, p, r1 - r0, s->v, s->i) : 0);
         }
@@ -188,6 +218,7 @@ static tsh_status cpu_extreme(tsh_op op, const tsh_kargs *a)
 {
     tsh_rjob job;
     tsh_rjob_init(&job, op, a, &best_fn, 0);
+    job.half512 = tsh_is_half(job.dt) && tsh_cpu_half512();
     return tsh_reduce_run(&job);
 }
 

@@ -58,6 +58,8 @@ typedef struct tsh_rjob {
     const char *x; /* input data */
     const tsh_rop *fn;
     int mode;      /* op-specific variant (norm kind, max or min, ...) */
+    bool half512;  /* rows of halves through tsh_cpu_half_sum512 (sum, mean)
+                    * or tsh_cpu_half_best512 (max, min) */
 } tsh_rjob;
 
 /* Fills a job for kernel arguments `a` (geometry from a->i[0..2]). */
@@ -130,6 +132,7 @@ static inline void tsh_rows_to_cols(const char *src, char *dst, int64_t w, int64
         for (int64_t r = 0; r < n; r++) ((T *)dst)[r * w + k] = ((const T *)src)[k * n + r];
     switch (es) {
     case 1: TSH_T(uint8_t); break;
+    case 2: TSH_T(uint16_t); break;
     case 4: TSH_T(uint32_t); break;
     default: TSH_T(uint64_t); break;
     }
@@ -144,6 +147,7 @@ static inline void tsh_cols_to_rows(const char *src, char *dst, int64_t w, int64
         for (int64_t r = 0; r < n; r++) ((T *)dst)[k * n + r] = ((const T *)src)[r * w + k];
     switch (es) {
     case 1: TSH_T(uint8_t); break;
+    case 2: TSH_T(uint16_t); break;
     case 4: TSH_T(uint32_t); break;
     default: TSH_T(uint64_t); break;
     }

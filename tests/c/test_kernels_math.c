@@ -46,12 +46,32 @@ static bool is_transcendental(tsh_op op)
     }
 }
 
+/* Ops whose float32 result, rounded once to float16 or bfloat16, is the
+ * correctly rounded one (float32 holds more than twice their precision, so
+ * the two roundings of the fast kernels agree with the reference's one). */
+static bool half_exact(tsh_op op)
+{
+    switch (op) {
+    case TSH_OP_ADD: case TSH_OP_SUB: case TSH_OP_MUL: case TSH_OP_DIV: case TSH_OP_MAXIMUM:
+    case TSH_OP_MINIMUM: case TSH_OP_RELU_BACKWARD: case TSH_OP_NEG: case TSH_OP_ABS: case TSH_OP_RELU:
+    case TSH_OP_SQUARE: case TSH_OP_SQRT: case TSH_OP_RECIPROCAL: case TSH_OP_SIGN: case TSH_OP_FLOOR:
+    case TSH_OP_CEIL: case TSH_OP_TRUNC: case TSH_OP_CLAMP:
+        return true;
+    default: return false;
+    }
+}
+
+/* Set while a call passes an alpha other than 1: a + alpha*b is two
+ * operations, and no longer exact in float16/bfloat16. */
+static bool with_alpha;
+
 static void tolerance(tsh_op op, tsh_dtype dt, double *rtol, double *atol)
 {
     *rtol = kc_rtol(dt);
     *atol = dt == TSH_F64 ? 1e-12 : dt == TSH_F32 ? 1e-6 : dt == TSH_F16 ? 1e-3 : dt == TSH_BF16 ? 1e-2 : 0;
     if (is_transcendental(op) && dt == TSH_F32) *rtol = 4e-6, *atol = 4e-6;
     if ((op == TSH_OP_ADD || op == TSH_OP_SUB) && tsh_dtype_is_float(dt)) *atol *= 30; /* alpha rounding */
+    if ((dt == TSH_F16 || dt == TSH_BF16) && half_exact(op) && !with_alpha) *rtol = *atol = 0;
 }
 
 /* When >= 0, replaces the absolute tolerance (relative-only checks of exp
@@ -174,11 +194,16 @@ static void shape_values(const binspec *s, tsh_tensor *a, tsh_tensor *b)
     if (s->op == TSH_OP_POW && !tsh_dtype_is_float(b->dtype) && b->wrapped) map_values(b, fabs);
 }
 
+/* Set for the second run of the float16/bfloat16 cases (see main). */
+static bool half_only;
+
+static bool skip_dtype(tsh_dtype dt) { return half_only && dt != TSH_F16 && dt != TSH_BF16; }
+
 static void test_binary_op(const binspec *s)
 {
     for (int di = 0; di < NDT; di++) {
         tsh_dtype dt = all_dtypes[di];
-        if (!binary_takes(s->op, dt)) continue;
+        if (!binary_takes(s->op, dt) || skip_dtype(dt)) continue;
         for (int iter = 0; iter < 24; iter++) {
             int64_t shape[TSH_MAX_DIMS], bshape[TSH_MAX_DIMS];
             int nd = kc_rand_shape(4, 5, 1, shape);
@@ -210,6 +235,7 @@ static void test_binary_op(const binspec *s)
             char what[128];
             snprintf(what, sizeof what, "%s %s/%s variant %d layout %d", tsh_op_infos[s->op].name,
                      tsh_dtype_name(dt), tsh_dtype_name(bdt), variant, la);
+            with_alpha = c.alpha != NULL;
             both(what, run_bin, &c, s->op);
             /* in place into a, when the result fits a's dtype and shape */
             if (variant != 4 && variant != 5 && tsh_op_infos[s->op].kind == TSH_KIND_BINARY &&
@@ -218,6 +244,7 @@ static void test_binary_op(const binspec *s)
                 snprintf(what, sizeof what, "%s_ %s layout %d", tsh_op_infos[s->op].name, tsh_dtype_name(dt), la);
                 both(what, run_bin, &c, s->op);
             }
+            with_alpha = false;
             tsh_tensor_release(a);
             tsh_tensor_release(b);
         }
@@ -342,7 +369,7 @@ static void test_unary_op(const unspec *s)
 {
     for (int di = 0; di < NDT; di++) {
         tsh_dtype dt = all_dtypes[di];
-        if (!unary_takes(s->op, dt, s->param)) continue;
+        if (!unary_takes(s->op, dt, s->param) || skip_dtype(dt)) continue;
         for (int iter = 0; iter < 16; iter++) {
             int64_t shape[TSH_MAX_DIMS];
             int nd = kc_rand_shape(4, 6, 1, shape);
@@ -357,6 +384,40 @@ static void test_unary_op(const unspec *s)
             both(what, run_un, &c, s->op);
             tsh_tensor_release(a);
         }
+    }
+}
+
+/* float16 and bfloat16 at their edges: NaN on either side of maximum and
+ * relu, overflow to inf, subnormals, and sums that tie (2048 + 1 in
+ * float16), through every binary op and unary op, a tensor against its
+ * reversal (19 elements: one full vector of 16 and a tail). */
+static void test_half_edges(void)
+{
+    const double v[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, 65504, -65504, 3e38, 1e-7, -6e-5,
+                        1e-40, 2048, 1, 0.1, -2.5, 3, 256, 0.5, -1};
+    int64_t n = (int64_t)(sizeof v / sizeof v[0]);
+    const tsh_dtype dts[] = {TSH_F16, TSH_BF16};
+    for (int k = 0; k < 2; k++) {
+        tsh_tensor *a, *b;
+        tsh_tensor_empty(1, &n, dts[k], tsh_cpu_device(), &a);
+        tsh_tensor_empty(1, &n, dts[k], tsh_cpu_device(), &b);
+        for (int64_t i = 0; i < n; i++) {
+            tsh_store_f64(dts[k], tsh_ref_ptr(a, i), v[i]);
+            tsh_store_f64(dts[k], tsh_ref_ptr(b, i), v[n - 1 - i]);
+        }
+        for (int op = 0; op < TSH_OP_COUNT; op++) {
+            char what[64];
+            snprintf(what, sizeof what, "%s on %s edges", tsh_op_infos[op].name, tsh_dtype_name(dts[k]));
+            if (tsh_op_infos[op].kind == TSH_KIND_BINARY) {
+                bin_call c = {(tsh_op)op, a, b, NULL, NULL};
+                both(what, run_bin, &c, (tsh_op)op);
+            } else if (tsh_op_infos[op].kind == TSH_KIND_UNARY && op != TSH_OP_CLAMP) {
+                un_call c = {(tsh_op)op, a, 0, false};
+                both(what, run_un, &c, (tsh_op)op);
+            }
+        }
+        tsh_tensor_release(a);
+        tsh_tensor_release(b);
     }
 }
 
@@ -376,6 +437,7 @@ static void test_clamp(void)
 {
     for (int di = 0; di < NDT; di++) { /* bool computes in int64, or is refused alike */
         tsh_dtype dt = all_dtypes[di];
+        if (skip_dtype(dt)) continue;
         for (int iter = 0; iter < 24; iter++) {
             int64_t shape[TSH_MAX_DIMS], bshape[TSH_MAX_DIMS];
             int nd = kc_rand_shape(4, 5, 1, shape);
@@ -526,26 +588,32 @@ static void test_edges(void)
 }
 
 /* Long enough to take the threaded path and the vectorised loops. */
-static void test_large(void)
+static void test_large(tsh_dtype dt)
 {
     int64_t shape[2] = {301, 1023}, row[1] = {1023};
-    tsh_tensor *a = kc_tensor(2, shape, TSH_F32, KC_CONTIG, -3, 3);
-    tsh_tensor *b = kc_tensor(1, row, TSH_F32, KC_CONTIG, -3, 3);
-    tsh_tensor *at = kc_tensor(2, shape, TSH_F32, KC_TRANSPOSED, -3, 3);
+    tsh_tensor *a = kc_tensor(2, shape, dt, KC_CONTIG, -3, 3);
+    tsh_tensor *b = kc_tensor(1, row, dt, KC_CONTIG, -3, 3);
+    tsh_tensor *at = kc_tensor(2, shape, dt, KC_TRANSPOSED, -3, 3);
+    tsh_tensor *num = wrapped_number(dt, -3, 3);
     const tsh_op ops[] = {TSH_OP_ADD, TSH_OP_MUL, TSH_OP_DIV, TSH_OP_MAXIMUM, TSH_OP_LT, TSH_OP_POW};
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         bin_call c = {ops[i], a, b, NULL, NULL};
         both("large row-broadcast", run_bin, &c, ops[i]);
         c.b = at;
         both("large with a transposed operand", run_bin, &c, ops[i]);
+        c.b = num;
+        both("large with a number", run_bin, &c, ops[i]);
     }
     un_call u = {TSH_OP_SIGMOID, at, 0, false};
     both("large sigmoid", run_un, &u, TSH_OP_SIGMOID);
     u = (un_call){TSH_OP_EXP, a, 0, true};
     both("large exp_", run_un, &u, TSH_OP_EXP);
+    u = (un_call){TSH_OP_RELU, a, 0, false};
+    both("large relu", run_un, &u, TSH_OP_RELU);
     tsh_tensor_release(a);
     tsh_tensor_release(b);
     tsh_tensor_release(at);
+    tsh_tensor_release(num);
 }
 
 /* Whether two float32 tensors of one shape hold the same bits (any NaN
@@ -737,13 +805,28 @@ int main(void)
     kc_seed(7);
     for (size_t i = 0; i < sizeof binspecs / sizeof binspecs[0]; i++) test_binary_op(&binspecs[i]);
     test_binary_outputs();
+    test_half_edges();
     test_zero_division();
     for (size_t i = 0; i < sizeof unspecs / sizeof unspecs[0]; i++) test_unary_op(&unspecs[i]);
     test_clamp();
     test_edges();
-    test_large();
+    test_large(TSH_F32);
+    test_large(TSH_F16);
+    test_large(TSH_BF16);
     test_divmod_f32();
     test_vmath_f32();
     test_streaming();
+    /* float16 and bfloat16 again through the block path, which serves CPUs
+     * without AVX-512 and, here, only the layouts that the one-pass kernels
+     * (cpu/elementwise_half.c) leave to it */
+    setenv("TENSH_HALF512", "0", 1);
+    half_only = true;
+    for (size_t i = 0; i < sizeof binspecs / sizeof binspecs[0]; i++) test_binary_op(&binspecs[i]);
+    for (size_t i = 0; i < sizeof unspecs / sizeof unspecs[0]; i++) test_unary_op(&unspecs[i]);
+    test_clamp();
+    test_half_edges();
+    test_large(TSH_F16);
+    test_large(TSH_BF16);
+    unsetenv("TENSH_HALF512");
     return kc_finish();
 }

@@ -4,6 +4,7 @@
  * each op takes, ties, NaN and infinities, and sizes that take the
  * parallel paths (many rows, many columns, one long reduced dim). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "create.h"
@@ -207,7 +208,8 @@ static void test_random(void)
  * reduced dim with few outputs (split and combined), with inner > 1 too,
  * rows wider than a sum's column block (1024: two full, one partial), and
  * one narrow row of columns over many rows (the rows split in 4 chunks,
- * then for float32 over a full and a partial block). */
+ * then for float32 over a full and a partial block). sum and mean take
+ * float16/bfloat16 on the row, column and split paths. */
 static void test_large(void)
 {
     static const int64_t shapes[][3] = {{3000, 97, 1}, {5, 300, 700}, {1, 100000, 1},
@@ -217,6 +219,8 @@ static void test_large(void)
         for (int c = 0; c < NCASE; c++) {
             int64_t shape[3] = {shapes[s][0], shapes[s][1], shapes[s][2]};
             tsh_dtype dt = (c + (int)s) % 3 == 0 ? TSH_F64 : TSH_F32;
+            if ((c == SUM || c == MEAN) && (s == 0 || s == 1 || s == 4 || s == 8))
+                dt = (s + (size_t)c) % 2 ? TSH_F16 : TSH_BF16; /* kernels that widen halves */
             if ((c == ARGMAX || c == SORT || c == ANY) && s % 2) dt = TSH_I32;
             if (c == SORT && s == 2) dt = TSH_F32;
             if (c == SUM && s == 7) dt = TSH_I32; /* integer partial sums combined */
@@ -351,12 +355,43 @@ static void test_errors(void)
     tsh_tensor_release(x);
 }
 
+/* float16/bfloat16 sum and mean along rows (the one-pass AVX-512 sum:
+ * full blocks of 64, a tail, blocks of 4096 and the split path), along
+ * columns and over everything, and max() and min(), with NaN and inf in
+ * some; then again with TENSH_HALF512=0 for the path that widens blocks
+ * into L1. */
+static void test_half_rows(void)
+{
+    static const kcase cases[] = {SUM, MEAN, MAX, MIN};
+    static const int64_t shapes[][3] = {{1, 100000, 1}, {3000, 97, 1}, {3, 4099, 1}, {5, 300, 700}, {2, 13, 1}};
+    static const tsh_dtype dts[] = {TSH_F16, TSH_BF16};
+    for (int portable = 0; portable < 2; portable++) {
+        if (portable) setenv("TENSH_HALF512", "0", 1);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            for (int d = 0; d < 2; d++)
+                for (int m = 0; m < 4; m++) {
+                    kcase c = cases[m];
+                    int64_t shape[3] = {shapes[s][0], shapes[s][1], shapes[s][2]};
+                    const char *lname;
+                    tsh_tensor *x = make_input(c, 3, shape, dts[d], KC_CONTIG, &lname);
+                    if (s == 1 || s == 4) sprinkle(x, s == 1 ? 0.01 : 0.1, d ? NAN : INFINITY);
+                    call k = {.c = c, .spec = {1u << 1, false, -1}, .dim = 1};
+                    if (c == SUM || c == MEAN) check_call(x, &k, lname);
+                    k.spec.dims = 0;
+                    check_call(x, &k, lname);
+                    tsh_tensor_release(x);
+                }
+    }
+    unsetenv("TENSH_HALF512");
+}
+
 int main(void)
 {
     tsh_backends_init();
     kc_seed(7);
     test_random();
     test_large();
+    test_half_rows();
     test_sort_paths();
     test_accuracy();
     test_threads();
