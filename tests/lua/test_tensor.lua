@@ -190,6 +190,8 @@ test("bad calls raise clear errors", function()
   checkerr(function() return #tensor(1) end, "0-d")
   checkerr(function() tensor.zeros(2):view(2.5) end, "must be an integer")
   checkerr(function() tensor.zeros(2):type("nope") end, "dtype expected")
+  -- found by fuzz_api.lua: a core message named no function
+  checkerr(function() tensor.ones(3):select(1, 4) end, "select: index 4 is out of range for dim 1 of size 3")
   -- the interpreter is fine afterwards
   close(tensor.ones(2, 2):view(4), {1, 1, 1, 1})
 end)
