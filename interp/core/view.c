@@ -14,6 +14,14 @@ static tsh_status check_dim(const char *op, int dim, int ndim)
     return TSH_OK;
 }
 
+static tsh_status shape_mismatch(const char *op, const tsh_tensor *t, int ndim, const int64_t *in)
+{
+    char a[TSH_MAX_DIMS * 21 + 8], b[TSH_MAX_DIMS * 21 + 8];
+    return tsh_fail(TSH_ERR_SHAPE, "%s: shape %s is invalid for input of shape %s (%lld elements)", op,
+                    tsh_shape_str(a, sizeof a, ndim, in), tsh_shape_str(b, sizeof b, t->ndim, t->shape),
+                    (long long)tsh_numel(t));
+}
+
 /* Resolves one -1 entry and checks the element count. */
 static tsh_status infer_shape(const char *op, const tsh_tensor *t, int ndim, const int64_t *in,
                               int64_t *shape)
@@ -29,21 +37,19 @@ static tsh_status infer_shape(const char *op, const tsh_tensor *t, int ndim, con
             infer = d;
         } else if (in[d] < 0) {
             return tsh_fail(TSH_ERR_SHAPE, "%s: invalid size %lld", op, (long long)in[d]);
-        } else {
-            known *= in[d];
+        } else if (__builtin_mul_overflow(known, in[d], &known)) {
+            return shape_mismatch(op, t, ndim, in); /* no tensor has that many elements */
         }
     }
     int64_t n = tsh_numel(t);
-    char a[128], b[128];
     if (infer >= 0) {
+        char a[TSH_MAX_DIMS * 21 + 8];
         if (known == 0 || n % known != 0)
             return tsh_fail(TSH_ERR_SHAPE, "%s: shape %s is invalid for input of size %lld", op,
                             tsh_shape_str(a, sizeof a, ndim, in), (long long)n);
         shape[infer] = n / known;
     } else if (known != n) {
-        return tsh_fail(TSH_ERR_SHAPE, "%s: shape %s is invalid for input of shape %s (%lld elements)",
-                        op, tsh_shape_str(a, sizeof a, ndim, in),
-                        tsh_shape_str(b, sizeof b, t->ndim, t->shape), (long long)n);
+        return shape_mismatch(op, t, ndim, in);
     }
     return TSH_OK;
 }

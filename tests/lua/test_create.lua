@@ -157,6 +157,10 @@ test("bad calls", function()
   checkerr(function() tensor.eye(2, -3) end, "m must be non-negative, got -3")
   checkerr(function() tensor.eye("x") end, "number expected, got string")
   checkerr(function() tensor.eye(2, {dtype = "float"}, 1) end, "unexpected extra argument")
+  -- found by fuzz_api.lua: sizes whose product overflows int64 (eye wrote
+  -- its diagonal past a 0-byte buffer; zeros made a tensor of a bogus size)
+  checkerr(function() tensor.eye(1 << 40, 1 << 40) end, "eye: a tensor of shape 1099511627776x1099511627776 is too large")
+  checkerr(function() tensor.zeros(1 << 40, 1 << 40, 0) end, "zeros: a tensor of shape 1099511627776x1099511627776x0 is too large")
   T.check(T.errors_checked >= 25, "at least 25 bad calls checked")
 end)
 
