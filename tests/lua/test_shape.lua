@@ -200,6 +200,9 @@ test("bad calls raise clear errors", function()
   checkerr(function() return M:roll(1, 3) end, "dim 3 is out of range for a 2-d tensor")
   checkerr(function() return M:roll() end, "roll: expected the shifts")
   checkerr(function() return M:roll(1.5) end, "roll: shifts must be integers, got a float")
+  -- found by fuzz_api.lua: these made 2^40 tensors, for hours
+  checkerr(function() return tensor.zeros(0):chunk(1 << 40) end, "chunk: 1099511627776 pieces is too many")
+  checkerr(function() return tensor.ones(1):expand(1 << 40):split(1) end, "split: 1099511627776 pieces is too many")
 end)
 
 test("the interpreter still works after the errors", function()
