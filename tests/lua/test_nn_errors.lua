@@ -201,6 +201,9 @@ T.test("nn.init", function()
   E(function() nn.init.constant_(tensor.zeros(3), "x") end, "nn.init.constant_: val must be a number, got the string \"x\"")
   E(function() nn.init.calculate_gain(5) end, "nn.init.calculate_gain: the nonlinearity's name (a string) expected")
   E(function() nn.init.calculate_gain("leaky_relu", "x") end, "negative_slope must be a number")
+  -- found by fuzz_api.lua: "attempt to index a number value"
+  E(function() nn.init._calculate_fan_in_and_fan_out(3) end,
+    "nn.init._calculate_fan_in_and_fan_out: tensor expected, got the number 3")
 end)
 
 T.test("errors of nn.functional reach the caller through the layers", function()
