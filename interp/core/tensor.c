@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "backend.h"
 
 /* Bytes of new storage and its two headers (see tsh_take_new_bytes). The
@@ -177,6 +178,9 @@ tsh_status tsh_tensor_empty(int ndim, const int64_t *shape, tsh_dtype dt, tsh_de
     if (!data) {
         header_free(t);
         header_free(s);
+        if (dev.type == TSH_CPU && nbytes > tsh_host_mem_total())
+            return tsh_fail(TSH_ERR_OOM, "out of memory: %.1f MiB asked for, more than the machine's %.1f MiB "
+                            "(RAM and swap)", nbytes / 1048576.0, tsh_host_mem_total() / 1048576.0);
         return tsh_fail(TSH_ERR_OOM, "out of memory allocating %.1f MiB", nbytes / 1048576.0);
     }
     s->refcount = 1;

@@ -161,6 +161,9 @@ test("bad calls", function()
   -- its diagonal past a 0-byte buffer; zeros made a tensor of a bogus size)
   checkerr(function() tensor.eye(1 << 40, 1 << 40) end, "eye: a tensor of shape 1099511627776x1099511627776 is too large")
   checkerr(function() tensor.zeros(1 << 40, 1 << 40, 0) end, "zeros: a tensor of shape 1099511627776x1099511627776x0 is too large")
+  -- found by fuzz_api.lua: 4 TiB was handed to posix_memalign, which ASan
+  -- aborts on and an overcommitting kernel grants (then kills on first touch)
+  checkerr(function() tensor.zeros(1 << 40) end, "zeros: out of memory: 4194304.0 MiB asked for, more than the machine's")
   T.check(T.errors_checked >= 25, "at least 25 bad calls checked")
 end)
 
