@@ -296,7 +296,9 @@ tsh_status tsh_unfold(tsh_tensor *t, int dim, int64_t size, int64_t step, tsh_te
     memcpy(stride, t->stride, sizeof stride);
     if (!t->ndim) shape[0] = 1, stride[0] = 1;
     shape[dim] = (dsize - size) / step + 1;
-    stride[dim] = dstride * step;
+    /* One window's stride is never used: step may be past the dim (2^62),
+     * where dstride * step would overflow. */
+    stride[dim] = dstride * (shape[dim] > 1 ? step : 1);
     shape[nd] = size;
     stride[nd] = dstride;
     TSH_TRY(tsh_tensor_view(t, nd + 1, shape, stride, t->offset, out));

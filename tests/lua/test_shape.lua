@@ -203,6 +203,8 @@ test("bad calls raise clear errors", function()
   -- found by fuzz_api.lua: these made 2^40 tensors, for hours
   checkerr(function() return tensor.zeros(0):chunk(1 << 40) end, "chunk: 1099511627776 pieces is too many")
   checkerr(function() return tensor.ones(1):expand(1 << 40):split(1) end, "split: 1099511627776 pieces is too many")
+  -- found by fuzz_api.lua under UBSan: a step past the dim overflowed the stride
+  T.eq(tostring(tensor.arange(3):unfold(1, 2, 1 << 62)), "tensor([[0, 1]])")
 end)
 
 test("the interpreter still works after the errors", function()
