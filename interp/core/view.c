@@ -184,8 +184,10 @@ tsh_status tsh_slice(tsh_tensor *t, int dim, int64_t start, int64_t end, int64_t
     int64_t shape[TSH_MAX_DIMS], stride[TSH_MAX_DIMS];
     memcpy(shape, t->shape, sizeof shape);
     memcpy(stride, t->stride, sizeof stride);
-    shape[dim] = (end - start + step - 1) / step;
-    stride[dim] = t->stride[dim] * step;
+    /* Both overflow-free for a step near 2^63: a slice of one element
+     * never uses its stride. */
+    shape[dim] = end == start ? 0 : (end - start - 1) / step + 1;
+    stride[dim] = t->stride[dim] * (shape[dim] > 1 ? step : 1);
     int64_t off = t->offset + (shape[dim] ? start * t->stride[dim] : 0);
     TSH_TRY(tsh_tensor_view(t, t->ndim, shape, stride, off, out));
     return tsh_grad_view(TSH_VIEW_SLICE, t, out, (int64_t[]){dim, start, end, step});
@@ -195,7 +197,7 @@ tsh_status tsh_narrow(tsh_tensor *t, int dim, int64_t start, int64_t len, tsh_te
 {
     TSH_TRY(check_dim("narrow", dim, t->ndim));
     if (t->ndim == 0) return tsh_fail(TSH_ERR_SHAPE, "narrow: cannot narrow a 0-d tensor");
-    if (start < 0 || len < 0 || start + len > t->shape[dim])
+    if (start < 0 || len < 0 || start > t->shape[dim] || len > t->shape[dim] - start)
         return tsh_fail(TSH_ERR_INDEX,
                         "narrow: start %lld with length %lld exceeds dim %d of size %lld",
                         (long long)start + 1, (long long)len, dim + 1, (long long)t->shape[dim]);

@@ -205,6 +205,10 @@ test("bad calls raise clear errors", function()
   checkerr(function() return tensor.ones(1):expand(1 << 40):split(1) end, "split: 1099511627776 pieces is too many")
   -- found by fuzz_api.lua under UBSan: a step past the dim overflowed the stride
   T.eq(tostring(tensor.arange(3):unfold(1, 2, 1 << 62)), "tensor([[0, 1]])")
+  -- found by probing as fuzz_api.lua does: start + length overflowed
+  checkerr(function() return tensor.arange(10):narrow(1, 2, math.maxinteger) end,
+           "narrow: start 2 with length 9223372036854775807 exceeds dim 1 of size 10")
+  T.eq(tostring(tensor.arange(3)[{{1, 3, math.maxinteger}}]), "tensor([0])")
 end)
 
 test("the interpreter still works after the errors", function()
