@@ -219,7 +219,7 @@ end
 -- tensors come in every layout (0-size dims, transposed, expanded).
 local function vi(lo, hi) -- an integer in lo..hi, or an edge now and then
   if rnd(8) > 1 then return rnd(lo, hi) end
-  return choose({0, -1, hi + 1, lo - 1, 1 << 62, math.mininteger})
+  return choose({0, -1, hi + 1, lo - 1, 1 << 62, math.maxinteger, math.mininteger})
 end
 local function sz() return rnd(8) == 1 and 0 or rnd(1, 3) end
 local function near(k) return rnd(8) > 1 and k or choose({0, k + 1}) end -- a size that may not fit
