@@ -125,10 +125,11 @@ int tshL_push_new(lua_State *L, tsh_tensor *t, int opts)
     return 1;
 }
 
-/* Whether msg starts with an op's name ("matmul: ...", "std(): ..."). */
+/* Whether msg starts with an op's name ("matmul: ...", "std(): ...",
+ * "ReluBackward0: ..."). */
 static bool names_op(const char *msg)
 {
-    size_t n = strspn(msg, "abcdefghijklmnopqrstuvwxyz0123456789_.");
+    size_t n = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
     return n > 0 && (strncmp(msg + n, ": ", 2) == 0 || strncmp(msg + n, "(): ", 4) == 0);
 }
 
@@ -140,8 +141,9 @@ int tshL_error(lua_State *L)
 {
     const char *msg = tsh_errmsg();
     lua_Debug ar;
+    /* ("?": Lua knows no name, as for x[name](x)) */
     if (!names_op(msg) && lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name &&
-        strcmp(ar.namewhat, "metamethod") != 0)
+        strcmp(ar.name, "?") != 0 && strcmp(ar.namewhat, "metamethod") != 0)
         return luaL_error(L, "%s: %s", ar.name, msg);
     return luaL_error(L, "%s", msg);
 }
