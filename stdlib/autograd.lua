@@ -12,7 +12,7 @@ end
 -- The inputs that are tensors requiring grad, in order.
 local function grad_inputs(inputs)
   local list = {}
-  for i = 1, #inputs do
+  for i = 1, inputs.n do
     local x = inputs[i]
     if tensor.is_tensor(x) and x.requires_grad then list[#list + 1] = x end
   end
@@ -20,7 +20,7 @@ local function grad_inputs(inputs)
 end
 
 local function outputs_of(fn, inputs)
-  local out = table.pack(fn(table.unpack(inputs, 1, #inputs)))
+  local out = table.pack(fn(table.unpack(inputs, 1, inputs.n)))
   local list = {}
   for i = 1, out.n do
     if tensor.is_tensor(out[i]) and out[i]:is_floating_point() then list[#list + 1] = out[i] end
@@ -49,6 +49,11 @@ function autograd.gradcheck(fn, inputs, opts)
   if type(inputs) ~= "table" then error("gradcheck: a table of inputs expected, got " .. type(inputs), 2) end
   local eps, atol, rtol = opts.eps or 1e-6, opts.atol or 1e-5, opts.rtol or 1e-3
   local raise = opts.raise ~= false
+  -- One copy of the list, taken as fn's arguments are: a table whose __len
+  -- is past what a call can take fails here, not in a 2^40-step loop.
+  local ok, args = pcall(function() return table.pack(table.unpack(inputs, 1, #inputs)) end)
+  if not ok then error("gradcheck: the inputs cannot be passed to fn: " .. tostring(args):gsub("^.-:%d+: ", ""), 2) end
+  inputs = args
   local xs = grad_inputs(inputs)
   if #xs == 0 then error("gradcheck: no input requires grad", 2) end
   for _, x in ipairs(xs) do

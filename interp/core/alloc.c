@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 
 #define HUGE_MIN ((size_t)2 << 20)
 #define CACHE_LIMIT ((int64_t)4 << 30)
@@ -42,10 +43,30 @@ static int size_class(size_t n, size_t *rounded)
     return c < NCLASS ? c : -1;
 }
 
+static size_t mem_total;
+static pthread_once_t mem_once = PTHREAD_ONCE_INIT;
+
+static void read_mem_total(void)
+{
+    struct sysinfo si;
+    mem_total = sysinfo(&si) == 0 ? ((size_t)si.totalram + si.totalswap) * si.mem_unit : SIZE_MAX;
+}
+
+size_t tsh_host_mem_total(void)
+{
+    pthread_once(&mem_once, read_mem_total);
+    return mem_total;
+}
+
 void *tsh_host_alloc(size_t nbytes)
 {
     size_t rounded;
     if (nbytes == 0) nbytes = 1;
+    /* More than RAM and swap can never be used: refused up front, since
+     * where the kernel overcommits (vm.overcommit_memory=1) posix_memalign
+     * grants it and the first touch gets the process killed, and under
+     * AddressSanitizer a request past 1 TiB aborts. */
+    if (nbytes > tsh_host_mem_total()) return NULL;
     int c = size_class(nbytes, &rounded);
     pthread_mutex_lock(&lock);
     stats.n_alloc++;

@@ -19,6 +19,7 @@ typedef struct tsh_mem_stats {
 } tsh_mem_stats;
 
 void *tsh_host_alloc(size_t nbytes);   /* NULL when the system is out of memory */
+size_t tsh_host_mem_total(void);       /* RAM + swap, in bytes: no request above it is tried */
 void tsh_host_free(void *p, size_t nbytes);
 void tsh_host_empty_cache(void);
 tsh_mem_stats tsh_host_mem_stats(void);

@@ -364,6 +364,10 @@ static tsh_status zip_member(tsh_rfile *r, const char *name, unsigned method, ui
     if (memcmp(lh, "PK\x03\x04", 4) != 0) return NPZ_BAD("member '%s' has a bad local header", path, name);
     uint64_t data = lh_off + 30 + rd16(lh + 26) + rd16(lh + 28);
     if (data > r->size || csize > r->size - data) return NPZ_BAD("member '%s' is truncated", path, name);
+    /* Before anything is read: the buffers below are sized for these two. */
+    if (method != 0 && method != 8)
+        return tsh_fail(TSH_ERR_IO, "load: '%s': member '%s' uses zip compression method %u (tensh reads stored "
+                        "and deflated members)", path, name, method);
     /* Deflate expands at most ~1032:1; a larger claim is a lie, refused
      * before anything is allocated. */
     if ((method == 0 && usize != csize) || (method == 8 && usize > csize * 1032 + 1024))
@@ -399,9 +403,6 @@ static tsh_status zip_member(tsh_rfile *r, const char *name, unsigned method, ui
             if (zr != Z_STREAM_END || done_out != usize) zr = Z_DATA_ERROR;
         }
         if (zr != Z_STREAM_END) st = NPZ_BAD("member '%s' does not inflate to its size", path, name);
-    } else if (st == TSH_OK && method != 0) {
-        st = tsh_fail(TSH_ERR_IO, "load: '%s': member '%s' uses zip compression method %u (tensh reads stored "
-                      "and deflated members)", path, name, method);
     }
     if (cbuf != ubuf) free(cbuf);
     if (st == TSH_OK) {

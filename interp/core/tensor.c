@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "backend.h"
 #include "format.h"
 
@@ -133,10 +134,20 @@ static tsh_status check_shape(int ndim, const int64_t *shape)
     if (ndim < 0 || ndim > TSH_MAX_DIMS)
         return tsh_fail(TSH_ERR_SHAPE, "tensors have at most %d dimensions, %d were given",
                         TSH_MAX_DIMS, ndim);
-    for (int i = 0; i < ndim; i++)
+    /* The product of the non-zero sizes must fit in int64: it bounds every
+     * numel, contiguous stride and partial product computed on the shape
+     * later, so those need no overflow checks of their own. */
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0)
             return tsh_fail(TSH_ERR_SHAPE, "size of dimension %d must be >= 0, got %lld", i + 1,
                             (long long)shape[i]);
+        if (shape[i] > 0 && __builtin_mul_overflow(n, shape[i], &n)) {
+            char buf[TSH_MAX_DIMS * 21 + 8];
+            return tsh_fail(TSH_ERR_SHAPE, "a tensor of shape %s is too large (more than 2^63 elements)",
+                            tsh_shape_str(buf, sizeof buf, ndim, shape));
+        }
+    }
     return TSH_OK;
 }
 
@@ -168,8 +179,13 @@ tsh_status tsh_tensor_empty(int ndim, const int64_t *shape, tsh_dtype dt, tsh_de
     if (!data) {
         header_free(t);
         header_free(s);
-        char size[32];
+        char size[32], have[32];
         tsh_format_bytes(size, sizeof size, (double)nbytes);
+        if (dev.type == TSH_CPU && nbytes > tsh_host_mem_total()) {
+            tsh_format_bytes(have, sizeof have, (double)tsh_host_mem_total());
+            return tsh_fail(TSH_ERR_OOM, "out of memory: a %s tensor of %lld elements takes %s, more than the "
+                            "machine's %s (RAM and swap)", tsh_dtype_name(dt), (long long)n, size, have);
+        }
         return tsh_fail(TSH_ERR_OOM, "out of memory: a %s tensor of %lld elements takes %s", tsh_dtype_name(dt),
                         (long long)n, size);
     }

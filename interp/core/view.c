@@ -14,6 +14,14 @@ static tsh_status check_dim(const char *op, int dim, int ndim)
     return TSH_OK;
 }
 
+static tsh_status shape_mismatch(const char *op, const tsh_tensor *t, int ndim, const int64_t *in)
+{
+    char a[TSH_MAX_DIMS * 21 + 8], b[TSH_MAX_DIMS * 21 + 8];
+    return tsh_fail(TSH_ERR_SHAPE, "%s: shape %s is invalid for input of shape %s (%lld elements)", op,
+                    tsh_shape_str(a, sizeof a, ndim, in), tsh_shape_str(b, sizeof b, t->ndim, t->shape),
+                    (long long)tsh_numel(t));
+}
+
 /* Resolves one -1 entry and checks the element count. */
 static tsh_status infer_shape(const char *op, const tsh_tensor *t, int ndim, const int64_t *in,
                               int64_t *shape)
@@ -29,21 +37,19 @@ static tsh_status infer_shape(const char *op, const tsh_tensor *t, int ndim, con
             infer = d;
         } else if (in[d] < 0) {
             return tsh_fail(TSH_ERR_SHAPE, "%s: invalid size %lld", op, (long long)in[d]);
-        } else {
-            known *= in[d];
+        } else if (__builtin_mul_overflow(known, in[d], &known)) {
+            return shape_mismatch(op, t, ndim, in); /* no tensor has that many elements */
         }
     }
     int64_t n = tsh_numel(t);
-    char a[128], b[128];
     if (infer >= 0) {
+        char a[TSH_MAX_DIMS * 21 + 8];
         if (known == 0 || n % known != 0)
             return tsh_fail(TSH_ERR_SHAPE, "%s: shape %s is invalid for input of size %lld", op,
                             tsh_shape_str(a, sizeof a, ndim, in), (long long)n);
         shape[infer] = n / known;
     } else if (known != n) {
-        return tsh_fail(TSH_ERR_SHAPE, "%s: shape %s is invalid for input of shape %s (%lld elements)",
-                        op, tsh_shape_str(a, sizeof a, ndim, in),
-                        tsh_shape_str(b, sizeof b, t->ndim, t->shape), (long long)n);
+        return shape_mismatch(op, t, ndim, in);
     }
     return TSH_OK;
 }
@@ -178,8 +184,10 @@ tsh_status tsh_slice(tsh_tensor *t, int dim, int64_t start, int64_t end, int64_t
     int64_t shape[TSH_MAX_DIMS], stride[TSH_MAX_DIMS];
     memcpy(shape, t->shape, sizeof shape);
     memcpy(stride, t->stride, sizeof stride);
-    shape[dim] = (end - start + step - 1) / step;
-    stride[dim] = t->stride[dim] * step;
+    /* Both overflow-free for a step near 2^63: a slice of one element
+     * never uses its stride. */
+    shape[dim] = end == start ? 0 : (end - start - 1) / step + 1;
+    stride[dim] = t->stride[dim] * (shape[dim] > 1 ? step : 1);
     int64_t off = t->offset + (shape[dim] ? start * t->stride[dim] : 0);
     TSH_TRY(tsh_tensor_view(t, t->ndim, shape, stride, off, out));
     return tsh_grad_view(TSH_VIEW_SLICE, t, out, (int64_t[]){dim, start, end, step});
@@ -189,7 +197,7 @@ tsh_status tsh_narrow(tsh_tensor *t, int dim, int64_t start, int64_t len, tsh_te
 {
     TSH_TRY(check_dim("narrow", dim, t->ndim));
     if (t->ndim == 0) return tsh_fail(TSH_ERR_SHAPE, "narrow: cannot narrow a 0-d tensor");
-    if (start < 0 || len < 0 || start + len > t->shape[dim])
+    if (start < 0 || len < 0 || start > t->shape[dim] || len > t->shape[dim] - start)
         return tsh_fail(TSH_ERR_INDEX,
                         "narrow: start %lld with length %lld exceeds dim %d of size %lld",
                         (long long)start + 1, (long long)len, dim + 1, (long long)t->shape[dim]);
@@ -290,7 +298,9 @@ tsh_status tsh_unfold(tsh_tensor *t, int dim, int64_t size, int64_t step, tsh_te
     memcpy(stride, t->stride, sizeof stride);
     if (!t->ndim) shape[0] = 1, stride[0] = 1;
     shape[dim] = (dsize - size) / step + 1;
-    stride[dim] = dstride * step;
+    /* One window's stride is never used: step may be past the dim (2^62),
+     * where dstride * step would overflow. */
+    stride[dim] = dstride * (shape[dim] > 1 ? step : 1);
     shape[nd] = size;
     stride[nd] = dstride;
     TSH_TRY(tsh_tensor_view(t, nd + 1, shape, stride, t->offset, out));

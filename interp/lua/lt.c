@@ -125,9 +125,27 @@ int tshL_push_new(lua_State *L, tsh_tensor *t, int opts)
     return 1;
 }
 
+/* Whether msg starts with an op's name ("matmul: ...", "std(): ...",
+ * "ReluBackward0: ..."). */
+static bool names_op(const char *msg)
+{
+    size_t n = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
+    return n > 0 && (strncmp(msg + n, ": ", 2) == 0 || strncmp(msg + n, "(): ", 4) == 0);
+}
+
+/* A core message from a step that many functions share (allocating,
+ * checking a new shape, an index) names no op: the name the user called
+ * goes in front, as luaL_argerror does. Not for a metamethod, whose name
+ * the user never wrote (t[i] = v fails with "index ... is out of range"). */
 int tshL_error(lua_State *L)
 {
-    return luaL_error(L, "%s", tsh_errmsg());
+    const char *msg = tsh_errmsg();
+    lua_Debug ar;
+    /* ("?": Lua knows no name, as for x[name](x)) */
+    if (!names_op(msg) && lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name &&
+        strcmp(ar.name, "?") != 0 && strcmp(ar.namewhat, "metamethod") != 0)
+        return luaL_error(L, "%s: %s", ar.name, msg);
+    return luaL_error(L, "%s", msg);
 }
 
 static tsh_tensor *number_tensor(lua_State *L, int idx, tsh_dtype fdt, tsh_dtype idt, bool wrapped)

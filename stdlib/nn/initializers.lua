@@ -45,19 +45,27 @@ end
 
 -- fan_in = size(2) * receptive field, fan_out = size(1) * receptive field,
 -- as PyTorch computes them for a weight of shape out x in x k...
-function init._calculate_fan_in_and_fan_out(t, fname)
+-- (fname: the initialiser whose message it is; t is a tensor already.)
+local function fans(t, fname)
   local d = t:dim()
   if d < 2 then
     U.fail("nn.init.%s: fan in and fan out cannot be computed for a tensor with fewer than 2 dims (shape %s)",
-           fname or "_calculate_fan_in_and_fan_out", U.shape(t))
+           fname, U.shape(t))
   end
   local receptive = 1
   for i = 3, d do receptive = receptive * t:size(i) end
   return t:size(2) * receptive, t:size(1) * receptive
 end
 
+function init._calculate_fan_in_and_fan_out(t)
+  if not tensor.is_tensor(t) then
+    U.fail("nn.init._calculate_fan_in_and_fan_out: tensor expected, got %s", U.describe(t))
+  end
+  return fans(t, "_calculate_fan_in_and_fan_out")
+end
+
 local function fan_of(fname, t, mode)
-  local fan_in, fan_out = init._calculate_fan_in_and_fan_out(t, fname)
+  local fan_in, fan_out = fans(t, fname)
   if mode == "fan_in" then return fan_in end
   if mode == "fan_out" then return fan_out end
   U.fail("nn.init.%s: mode must be 'fan_in' or 'fan_out', got %s", fname, U.describe(mode))
@@ -94,7 +102,7 @@ local function xavier_std(fname, t, opts)
   if math.type(opts) then opts = {gain = opts} end
   opts = U.options("nn.init." .. fname, opts, {"gain"})
   local gain = opts.gain == nil and 1 or U.number("nn.init." .. fname, "gain", opts.gain)
-  local fan_in, fan_out = init._calculate_fan_in_and_fan_out(t, fname)
+  local fan_in, fan_out = fans(t, fname)
   if fan_in + fan_out == 0 then return nil end
   return gain * math.sqrt(2.0 / (fan_in + fan_out))
 end

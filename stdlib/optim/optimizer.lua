@@ -79,19 +79,46 @@ end
 
 -- ------------------------------------------------------------ groups
 
+-- What the optimizer can hold: a floating point leaf tensor, once per group
+-- (mine: the group's tensors so far).
+local function check_param(where, i, p, mine)
+  if not tensor.is_tensor(p) then
+    fail("%s: params[%d] is a %s; the optimizer can only optimize tensors", where, i, type(p))
+  end
+  if not p:is_floating_point() then
+    fail("%s: params[%d] is a %s tensor; only floating point tensors can be optimized", where, i, p:dtype())
+  end
+  if not p.is_leaf then fail("%s: params[%d]: can't optimize a non-leaf tensor", where, i) end
+  if mine[p] then fail("%s: params[%d] appears twice in the group", where, i) end
+  mine[p] = true
+end
+
+-- The tensors of params (a tensor, a list, or an iterator such as
+-- model:parameters()), each checked as it is read: a function that is no
+-- iterator (one that never returns nil), or a table whose __len lies, then
+-- fails on its first bad entry instead of looping until memory runs out.
+-- Returns the list and the set of its tensors.
 local function param_list(where, params, what)
-  if tensor.is_tensor(params) then return {params} end
-  if type(params) == "function" then -- an iterator, as model:parameters() may be
-    local list = {}
-    for p in params do list[#list + 1] = p end
-    return list
+  if tensor.is_tensor(params) then
+    check_param(where, 1, params, {})
+    return {params}, {[params] = true}
+  end
+  local list, mine = {}, {}
+  if type(params) == "function" then
+    for p in params do
+      check_param(where, #list + 1, p, mine)
+      list[#list + 1] = p
+    end
+    return list, mine
   end
   if type(params) ~= "table" then
     fail("%s: %s must be a list of tensors, got %s", where, what, type(params))
   end
-  local list = {}
-  for i = 1, #params do list[i] = params[i] end
-  return list
+  for i = 1, #params do
+    check_param(where, i, params[i], mine)
+    list[i] = params[i]
+  end
+  return list, mine
 end
 
 -- Checks the options of a group (or of the defaults, when defaults is nil)
@@ -161,20 +188,8 @@ function Optimizer._add_group(self, group, where)
   end
   if group.params == nil then fail("%s: the group has no 'params'", where) end
   local g = check_options(getmetatable(self), where, group, self.defaults, true)
-  local ps = param_list(where, group.params, "params")
+  local ps, mine = param_list(where, group.params, "params")
   if #ps == 0 then fail("%s: the group's params list is empty", where) end
-  local mine = {}
-  for i, p in ipairs(ps) do
-    if not tensor.is_tensor(p) then
-      fail("%s: params[%d] is a %s; the optimizer can only optimize tensors", where, i, type(p))
-    end
-    if not p:is_floating_point() then
-      fail("%s: params[%d] is a %s tensor; only floating point tensors can be optimized", where, i, p:dtype())
-    end
-    if not p.is_leaf then fail("%s: params[%d]: can't optimize a non-leaf tensor", where, i) end
-    if mine[p] then fail("%s: params[%d] appears twice in the group", where, i) end
-    mine[p] = true
-  end
   for _, other in ipairs(self.param_groups) do
     for _, p in ipairs(other.params) do
       if mine[p] then fail("%s: some parameters appear in more than one parameter group", where) end

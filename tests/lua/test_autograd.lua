@@ -241,6 +241,10 @@ test("gradcheck itself", function()
     "no input requires grad")
   checkerr(function() autograd.gradcheck(function(t) return t end, {x}, {tol = 1}) end, "unknown option 'tol'")
   checkerr(function() autograd.gradcheck(42, {x}) end, "function expected")
+  -- found by fuzz_api.lua: a list whose __len lies looped 2^40 times
+  local liar = setmetatable({x}, {__len = function() return 1 << 40 end})
+  checkerr(function() autograd.gradcheck(function(t) return t end, liar) end,
+           "gradcheck: the inputs cannot be passed to fn: too many results to unpack")
   -- several inputs and outputs at once
   local a = tensor.randn({2, 3}, {dtype = "float64", requires_grad = true})
   local b = tensor.randn({3}, {dtype = "float64", requires_grad = true})

@@ -201,6 +201,9 @@ T.test("nn.init", function()
   E(function() nn.init.constant_(tensor.zeros(3), "x") end, "nn.init.constant_: val must be a number, got the string \"x\"")
   E(function() nn.init.calculate_gain(5) end, "nn.init.calculate_gain: the nonlinearity's name (a string) expected")
   E(function() nn.init.calculate_gain("leaky_relu", "x") end, "negative_slope must be a number")
+  -- found by fuzz_api.lua: "attempt to index a number value"
+  E(function() nn.init._calculate_fan_in_and_fan_out(3) end,
+    "nn.init._calculate_fan_in_and_fan_out: tensor expected, got the number 3")
 end)
 
 T.test("errors of nn.functional reach the caller through the layers", function()
@@ -212,6 +215,13 @@ T.test("errors of nn.functional reach the caller through the layers", function()
     "cross_entropy: target 0 is out of bounds for 3 classes (class indices are 1-based: 1..3)")
   E(function() nn.NLLLoss()(tensor.randn(2, 3), tensor{1, 4}) end, "target 4 is out of bounds for 3 classes")
   E(function() nn.MSELoss()(tensor.randn(2, 3), tensor.randn(4)) end, "mse_loss")
+  -- found by fuzz_api.lua: a message naming its node ("ReluBackward0: ...")
+  -- from a C function Lua knows no name for got "?: " put in front
+  local x = tensor.ones(3, {requires_grad = true}):sin()
+  x:detach():fill_(0)
+  local ok, err = pcall(nn.ReLU(), x)
+  T.check(not ok and err:find(": ReluBackward0: an input that requires grad", 1, true) and not err:find("?:", 1, true),
+          err)
 end)
 
 T.test("errors point at the caller's line", function()

@@ -607,6 +607,8 @@ T.test("bad calls raise clear errors", function()
   T.checkerr(function() optim.unflatten({["a:zzz"] = tensor{1}}) end, "unknown tag ':zzz'")
   T.checkerr(function() optim.unflatten({["a:lua"] = tensor{1.0}}) end, "should be float64, int64 or bool")
   T.checkerr(function() optim.unflatten({["a"] = 3}) end, "'a' is a number, expected a tensor")
+  -- found by fuzz_api.lua: a function that is no iterator looped forever
+  T.checkerr(function() optim.SGD(function() return 1 end, {lr = 0.1}) end, "SGD: params[1] is a number")
   T.checkerr(function() opt.step() end, "step: call it as opt:step(...), with a colon")
   T.checkerr(function() opt.zero_grad() end, "zero_grad: call it as opt:zero_grad(...), with a colon")
   T.checkerr(function() opt.load_state_dict({}) end, "call it as opt:load_state_dict(sd), with a colon")

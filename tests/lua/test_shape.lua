@@ -200,6 +200,15 @@ test("bad calls raise clear errors", function()
   checkerr(function() return M:roll(1, 3) end, "dim 3 is out of range for a 2-d tensor")
   checkerr(function() return M:roll() end, "roll: expected the shifts")
   checkerr(function() return M:roll(1.5) end, "roll: shifts must be integers, got a float")
+  -- found by fuzz_api.lua: these made 2^40 tensors, for hours
+  checkerr(function() return tensor.zeros(0):chunk(1 << 40) end, "chunk: 1099511627776 pieces is too many")
+  checkerr(function() return tensor.ones(1):expand(1 << 40):split(1) end, "split: 1099511627776 pieces is too many")
+  -- found by fuzz_api.lua under UBSan: a step past the dim overflowed the stride
+  T.eq(tostring(tensor.arange(3):unfold(1, 2, 1 << 62)), "tensor([[0, 1]])")
+  -- found by probing as fuzz_api.lua does: start + length overflowed
+  checkerr(function() return tensor.arange(10):narrow(1, 2, math.maxinteger) end,
+           "narrow: start 2 with length 9223372036854775807 exceeds dim 1 of size 10")
+  T.eq(tostring(tensor.arange(3)[{{1, 3, math.maxinteger}}]), "tensor([0])")
 end)
 
 test("the interpreter still works after the errors", function()

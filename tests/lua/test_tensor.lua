@@ -190,6 +190,13 @@ test("bad calls raise clear errors", function()
   checkerr(function() return #tensor(1) end, "0-d")
   checkerr(function() tensor.zeros(2):view(2.5) end, "must be an integer")
   checkerr(function() tensor.zeros(2):type("nope") end, "dtype expected")
+  -- found by fuzz_api.lua: a view shape whose product wraps around int64
+  -- to the element count (2^62 + 1) * 4 = 4 (mod 2^64) was accepted
+  checkerr(function() tensor.ones(4):view((1 << 62) + 1, 4) end, "view: shape 4611686018427387905x4 is invalid for input of shape 4")
+  checkerr(function() tensor.ones(4):reshape(1 << 62, 1 << 62, -1) end, "reshape: shape 4611686018427387904x4611686018427387904x-1 is invalid")
+  checkerr(function() tensor.ones(1):expand(1 << 40, 1 << 40) end, "expand: a tensor of shape 1099511627776x1099511627776 is too large")
+  -- found by fuzz_api.lua: a core message named no function
+  checkerr(function() tensor.ones(3):select(1, 4) end, "select: index 4 is out of range for dim 1 of size 3")
   -- the interpreter is fine afterwards
   close(tensor.ones(2, 2):view(4), {1, 1, 1, 1})
 end)
