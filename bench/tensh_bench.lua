@@ -40,15 +40,11 @@ end
 -- the op n times and drops the results as a user's loop would (the garbage
 -- collector frees them). Reports seconds per call: the very first call in
 -- this process, then the median and min over `reps` loops of `inner` calls,
--- after `warm` untimed calls. A full collection runs before the first call and
--- between loops, outside the timing: it bounds memory, and it keeps the
--- collector's debt for the bench's own garbage (the strings of /proc/self/maps
--- read above, the previous case) out of the op's time. Without it the first
--- tiny_add paid a collector step: median 2.7 µs against 1.3 with it.
+-- after `warm` untimed calls. A full collection runs between loops, outside
+-- the timing, to bound memory.
 local function run_case(name, setup, reps, inner, warm, flops)
   local ok, err = pcall(function()
     local run = setup()
-    collectgarbage()
     local t0 = clock()
     run(1)
     local first = clock() - t0

@@ -37,11 +37,9 @@ def run_case(name, setup, reps, inner, warm, flops=None):
     """setup() makes the inputs and returns run(n), which calls the op n times
     and drops the results. Seconds per call: the very first call in this
     process, then median and min over `reps` loops of `inner` calls after
-    `warm` untimed ones. gc runs before the first call and between loops,
-    outside the timing, as on the tensh side."""
+    `warm` untimed ones. gc runs between loops, outside the timing."""
     try:
         run = setup()
-        gc.collect()
         t0 = clock()
         run(1)
         first = clock() - t0
