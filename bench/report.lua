@@ -108,7 +108,8 @@ print(pad("", W[1]) .. "  (median per call; ratio = tensh / torch, for sgemm the
 
 -- First call against steady state, per side.
 print()
-print("first call vs steady state (first call in a fresh process / median; target ≤ 2x)")
+print(("first call vs steady state (first call in a fresh process, median of %s processes / median; target ≤ 2x)")
+  :format(T.meta.first_runs or 1))
 local W2 = {14, 11, 11, 8, 11, 11, 8}
 row({"op", "tensh 1st", "steady", "x", "torch 1st", "steady", "x"}, W2)
 row({("-"):rep(14), ("-"):rep(11), ("-"):rep(11), ("-"):rep(8), ("-"):rep(11), ("-"):rep(11), ("-"):rep(8)}, W2)

@@ -1,10 +1,13 @@
 -- bench/tensh_bench.lua: the tensh half of bench/run.sh (torch_bench.py is the
 -- other half, case for case). Prints machine-readable lines
 -- "case<TAB>key<TAB>value" for bench/report.lua; asserts nothing about time.
--- Usage: tensh bench/tensh_bench.lua THREADS
+-- Usage: tensh bench/tensh_bench.lua THREADS [first]
+-- With "first", each case makes its inputs and times its first call only
+-- (run.sh runs that in several fresh processes and takes the median).
 -- A case whose op is not in this build prints "case<TAB>na<TAB>why" instead.
 
 local threads = tonumber(arg[1]) or tensor.get_num_threads()
+local first_only = arg[2] == "first"
 tensor.set_num_threads(threads)
 local clock = tensor.perf_counter
 
@@ -48,6 +51,7 @@ local function run_case(name, setup, reps, inner, warm, flops)
     local t0 = clock()
     run(1)
     local first = clock() - t0
+    if first_only then return emit(name, "first", first) end
     run(warm)
     local per = {}
     for r = 1, reps do

@@ -21,6 +21,9 @@ except Exception as e:  # no python3-torch: say so, and let tensh's side stand
     sys.exit(0)
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else torch.get_num_threads()
+# "first": each case times its first call only (run.sh takes the median
+# over several fresh processes)
+first_only = len(sys.argv) > 2 and sys.argv[2] == "first"
 torch.set_num_threads(threads)
 emit("meta", "threads", torch.get_num_threads())
 emit("meta", "version", torch.__version__)
@@ -43,6 +46,9 @@ def run_case(name, setup, reps, inner, warm, flops=None):
         t0 = clock()
         run(1)
         first = clock() - t0
+        if first_only:
+            emit(name, "first", first)
+            return
         run(warm)
         per = []
         for _ in range(reps):
