@@ -376,9 +376,47 @@ static const math_fn fns[] = {
      "  tensor{-2, 3}:clamp_max(0)  --> tensor{-2, 0}", "t:clamp_max_(max)", "tensor{-2, 5}:clamp_max_(0)  --> tensor{-2, 0}"},
 };
 
+/* The operators. A string operand comes through the string library's own
+ * arithmetic metamethod, which calls ours from C, so Lua has no name for the
+ * call and the argument error would say "bad argument #1 to '?'": say what
+ * happened instead. */
+static void no_string_operand(lua_State *L, const char *sym)
+{
+    if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 2) == LUA_TSTRING)
+        luaL_error(L, "attempt to perform arithmetic (%s) on a string and a tensor (tonumber converts the string)", sym);
+}
+
+#define OPERATOR(name, sym, fn) \
+    static int mm_##name(lua_State *L) { no_string_operand(L, sym); return fn(L); }
+OPERATOR(add, "+", mf_add)
+OPERATOR(sub, "-", mf_sub)
+OPERATOR(mul, "*", mf_mul)
+OPERATOR(div, "/", mf_div)
+OPERATOR(idiv, "//", mf_floor_divide)
+OPERATOR(mod, "%", mf_remainder)
+OPERATOR(pow, "^", mf_pow)
+
+/* Lua turns what __lt and __le return into one boolean, so t < x cannot be
+ * PyTorch's elementwise comparison: it is refused with the way to write it,
+ * rather than left to Lua's "attempt to compare". (__eq is left alone: Lua
+ * calls it for two tensors only, and t1 == t2 stays identity, which code
+ * that looks for a tensor in a list relies on.) */
+static int mm_lt(lua_State *L)
+{
+    return luaL_error(L, "a < b on tensors would be one boolean in Lua: compare elementwise with a:lt(b) (or gt, "
+                         "le, ge, eq, ne), as PyTorch's a < b does");
+}
+
+static int mm_le(lua_State *L)
+{
+    return luaL_error(L, "a <= b on tensors would be one boolean in Lua: compare elementwise with a:le(b) (or lt, "
+                         "gt, ge, eq, ne), as PyTorch's a <= b does");
+}
+
 static const luaL_Reg operators[] = {
-    {"__add", mf_add}, {"__sub", mf_sub}, {"__mul", mf_mul}, {"__div", mf_div},
-    {"__idiv", mf_floor_divide}, {"__mod", mf_remainder}, {"__pow", mf_pow}, {"__unm", mf_unm},
+    {"__add", mm_add}, {"__sub", mm_sub}, {"__mul", mm_mul}, {"__div", mm_div},
+    {"__idiv", mm_idiv}, {"__mod", mm_mod}, {"__pow", mm_pow}, {"__unm", mf_unm},
+    {"__lt", mm_lt}, {"__le", mm_le},
     {NULL, NULL},
 };
 
@@ -399,7 +437,6 @@ void tshL_open_math(lua_State *L)
         }
         tshL_register(L, regs);
     }
-    /* Comparisons stay methods: Lua turns __eq/__lt/__le results into booleans. */
     luaL_getmetatable(L, TSHL_TENSOR);
     luaL_setfuncs(L, operators, 0);
     lua_pop(L, 1);
