@@ -125,25 +125,39 @@ int tshL_push_new(lua_State *L, tsh_tensor *t, int opts)
     return 1;
 }
 
-/* Whether msg starts with an op's name ("matmul: ...", "std(): ...",
- * "ReluBackward0: ..."). */
-static bool names_op(const char *msg)
+/* The length of the op's name that msg starts with ("matmul: ...",
+ * "std(): ...", "ReluBackward0: ..."), or 0. */
+static size_t op_named(const char *msg)
 {
     size_t n = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
-    return n > 0 && (strncmp(msg + n, ": ", 2) == 0 || strncmp(msg + n, "(): ", 4) == 0);
+    return n > 0 && (strncmp(msg + n, ": ", 2) == 0 || strncmp(msg + n, "(): ", 4) == 0) ? n : 0;
 }
 
-/* A core message from a step that many functions share (allocating,
- * checking a new shape, an index) names no op: the name the user called
- * goes in front, as luaL_argerror does. Not for a metamethod, whose name
- * the user never wrote (t[i] = v fails with "index ... is out of range"). */
+/* Whether a message naming the op msg[0..n) already names `called`: the
+ * same name, in place or not (add_ and "add: ...", or "add_: ..."). */
+static bool same_op(const char *msg, size_t n, const char *called)
+{
+    size_t c = strlen(called);
+    if (c > 0 && called[c - 1] == '_') c--;
+    if (n > 0 && msg[n - 1] == '_') n--;
+    return n == c && strncmp(msg, called, n) == 0;
+}
+
+/* The name the user called goes in front of a core message (as
+ * luaL_argerror does) when the message names no op, as from a step that
+ * many functions share (allocating, checking a new shape, an index), or
+ * names another one, as an alias or a composite op's step does ("copy_:
+ * expand: ..." rather than a bare "expand: ..." the user never called).
+ * Not for a metamethod, whose name the user never wrote (t[i] = v fails
+ * with "index ... is out of range"). */
 int tshL_error(lua_State *L)
 {
     const char *msg = tsh_errmsg();
     lua_Debug ar;
+    size_t n = op_named(msg);
     /* ("?": Lua knows no name, as for x[name](x)) */
-    if (!names_op(msg) && lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name &&
-        strcmp(ar.name, "?") != 0 && strcmp(ar.namewhat, "metamethod") != 0)
+    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name && strcmp(ar.name, "?") != 0 &&
+        strcmp(ar.namewhat, "metamethod") != 0 && (n == 0 || !same_op(msg, n, ar.name)))
         return luaL_error(L, "%s: %s", ar.name, msg);
     return luaL_error(L, "%s", msg);
 }

@@ -197,6 +197,13 @@ test("bad calls raise clear errors", function()
   checkerr(function() tensor.ones(1):expand(1 << 40, 1 << 40) end, "expand: a tensor of shape 1099511627776x1099511627776 is too large")
   -- found by fuzz_api.lua: a core message named no function
   checkerr(function() tensor.ones(3):select(1, 4) end, "select: index 4 is out of range for dim 1 of size 3")
+  -- an alias or a composite op names what the user called, then its step
+  checkerr(function() tensor.ones(2, 3):view_as(tensor.ones(4)) end, "view_as: view: shape 4 is invalid")
+  checkerr(function() tensor.ones(2, 3):copy_(tensor.ones(4)) end, "copy_: expand: shape 4 cannot be expanded to 2x3")
+  checkerr(function() tensor.ones(2, 3):subtract(tensor.ones(4)) end, "subtract: sub: shapes 2x3 and 4")
+  -- and the op itself, in place or not, only once
+  local _, err = pcall(function() tensor.ones(2, 3):add_(tensor.ones(4)) end)
+  T.check(err:find("add_: shapes 2x3 and 4", 1, true) and not err:find("add_: add", 1, true), err)
   -- the interpreter is fine afterwards
   close(tensor.ones(2, 2):view(4), {1, 1, 1, 1})
 end)
