@@ -12,10 +12,10 @@
 #include "autograd.h"
 
 static tsh_backend ref_backend = {
-    .name = "ref", .device = TSH_CPU, .alloc = tsh_host_alloc, .free = tsh_host_free,
+    .name = "ref", .device = TSH_CPU, .alloc = tsh_host_alloc, .free = tsh_host_free, .capacity = tsh_host_mem_total,
 };
 static tsh_backend cpu_backend = {
-    .name = "cpu", .device = TSH_CPU, .alloc = tsh_host_alloc, .free = tsh_host_free,
+    .name = "cpu", .device = TSH_CPU, .alloc = tsh_host_alloc, .free = tsh_host_free, .capacity = tsh_host_mem_total,
 };
 static const tsh_backend *registry[TSH_DEVICE_TYPE_COUNT];
 static int debug_ops = -1;

@@ -14,6 +14,7 @@ typedef struct tsh_backend {
     tsh_device_type device;
     void *(*alloc)(size_t nbytes);        /* NULL on failure */
     void (*free)(void *p, size_t nbytes);
+    size_t (*capacity)(void);             /* the most memory a tensor could take there (host: RAM + swap) */
     tsh_kernel_fn kernels[TSH_OP_COUNT];
 } tsh_backend;
 

@@ -39,6 +39,7 @@ bool tsh_dtype_from_name(const char *name, tsh_dtype *out)
 }
 
 bool tsh_dtype_is_float(tsh_dtype dt) { return dt >= TSH_F16; }
+bool tsh_dtype_is_half(tsh_dtype dt) { return dt == TSH_F16 || dt == TSH_BF16; }
 bool tsh_dtype_is_int(tsh_dtype dt) { return dt == TSH_U8 || dt == TSH_I32 || dt == TSH_I64; }
 
 int tsh_dtype_category(tsh_dtype dt)
@@ -57,7 +58,7 @@ tsh_dtype tsh_promote(tsh_dtype a, tsh_dtype b)
 
 tsh_dtype tsh_dtype_compute(tsh_dtype dt)
 {
-    return (dt == TSH_F16 || dt == TSH_BF16) ? TSH_F32 : dt;
+    return tsh_dtype_is_half(dt) ? TSH_F32 : dt;
 }
 
 /* IEEE half conversion with round-to-nearest-even, NaN and Inf kept. */

@@ -29,6 +29,7 @@ const char *tsh_dtype_name(tsh_dtype dt);      /* "float32" */
 const char *tsh_dtype_short(tsh_dtype dt);     /* "f32" */
 bool tsh_dtype_from_name(const char *name, tsh_dtype *out); /* accepts aliases */
 bool tsh_dtype_is_float(tsh_dtype dt);
+bool tsh_dtype_is_half(tsh_dtype dt);          /* f16, bf16 */
 bool tsh_dtype_is_int(tsh_dtype dt);           /* u8, i32, i64 (not bool) */
 
 /* Category order used by promotion: bool < integer < floating. */

@@ -477,7 +477,7 @@ static tsh_status fill_slices(tsh_tensor *x, int dim, tsh_tensor *ix, tsh_tensor
  * scattered through the spread index, element by element. */
 tsh_status tsh_idx_fill_raw(tsh_tensor *x, int dim, tsh_tensor *ix, tsh_tensor *value)
 {
-    if (tsh_numel(ix) > 0 && ix->storage->device.type == TSH_CPU && slices_are_runs(x, dim))
+    if (tsh_numel(ix) > 0 && slices_are_runs(x, dim))
         return fill_slices(x, dim, ix, value);
     int64_t shape[TSH_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);

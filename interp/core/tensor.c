@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
 #include "backend.h"
 #include "format.h"
 
@@ -181,8 +180,8 @@ tsh_status tsh_tensor_empty(int ndim, const int64_t *shape, tsh_dtype dt, tsh_de
         header_free(s);
         char size[32], have[32];
         tsh_format_bytes(size, sizeof size, (double)nbytes);
-        if (dev.type == TSH_CPU && nbytes > tsh_host_mem_total()) {
-            tsh_format_bytes(have, sizeof have, (double)tsh_host_mem_total());
+        if (b->capacity && nbytes > b->capacity()) {
+            tsh_format_bytes(have, sizeof have, (double)b->capacity());
             return tsh_fail(TSH_ERR_OOM, "out of memory: a %s tensor of %lld elements takes %s, more than the "
                             "machine's %s (RAM and swap)", tsh_dtype_name(dt), (long long)n, size, have);
         }

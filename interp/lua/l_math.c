@@ -401,17 +401,14 @@ OPERATOR(pow, "^", mf_pow)
  * rather than left to Lua's "attempt to compare". (__eq is left alone: Lua
  * calls it for two tensors only, and t1 == t2 stays identity, which code
  * that looks for a tensor in a list relies on.) */
-static int mm_lt(lua_State *L)
+static int refuse_order(lua_State *L, const char *sym, const char *method)
 {
-    return luaL_error(L, "a < b on tensors would be one boolean in Lua: compare elementwise with a:lt(b) (or gt, "
-                         "le, ge, eq, ne), as PyTorch's a < b does");
+    return luaL_error(L, "a %s b on tensors would be one boolean in Lua: compare elementwise with a:%s(b) (or lt, "
+                         "le, gt, ge, eq, ne), as PyTorch's a %s b does", sym, method, sym);
 }
 
-static int mm_le(lua_State *L)
-{
-    return luaL_error(L, "a <= b on tensors would be one boolean in Lua: compare elementwise with a:le(b) (or lt, "
-                         "gt, ge, eq, ne), as PyTorch's a <= b does");
-}
+static int mm_lt(lua_State *L) { return refuse_order(L, "<", "lt"); }
+static int mm_le(lua_State *L) { return refuse_order(L, "<=", "le"); }
 
 static const luaL_Reg operators[] = {
     {"__add", mm_add}, {"__sub", mm_sub}, {"__mul", mm_mul}, {"__div", mm_div},

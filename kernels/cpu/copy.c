@@ -327,7 +327,7 @@ static void convert_contig(tsh_dtype dst, tsh_dtype src, char *d, const char *x,
         return;
     }
     if (convert_direct(dst, src, d, x, n)) return;
-    if (dst == TSH_F16 || dst == TSH_BF16 || src == TSH_F16 || src == TSH_BF16) {
+    if (tsh_dtype_is_half(dst) || tsh_dtype_is_half(src)) {
         float buf[BLOCK];
         size_t ed = tsh_dtype_size(dst), ex = tsh_dtype_size(src);
         for (int64_t i = 0; i < n; i += BLOCK) {

@@ -453,7 +453,7 @@ static tsh_status cpu_binary(tsh_op op, const tsh_kargs *k)
     tsh_iter it;
     tsh_iter_init(&it, 3, ts);
     bin_ctx c = {op, k->out->dtype, k->f[0], k->i[0], 0, false};
-    c.half512 = tsh_is_half(c.dt) && tsh_cpu_half512();
+    c.half512 = tsh_dtype_is_half(c.dt) && tsh_cpu_half512();
     TSH_TRY(tsh_iter_run(&it, 0, bin_loop, &c));
     if (c.zero) return tsh_fail(TSH_ERR_ARG, "%s: integer division by zero", tsh_op_infos[op].name);
     return TSH_OK;

@@ -376,9 +376,9 @@ tsh_status tsh_cpu_unary(tsh_op op, const tsh_kargs *k)
     tsh_iter_init(&it, 2, ts);
     un_ctx c = {.op = op, .dt = k->in[0]->dtype, .param = k->i[0]};
 #ifdef TSH_RSQRT512
-    c.rsqrt512 = op == TSH_OP_RSQRT && (c.dt == TSH_F32 || tsh_is_half(c.dt)) && has_avx512f() && !tsh_env_off("TENSH_RSQRT512");
+    c.rsqrt512 = op == TSH_OP_RSQRT && (c.dt == TSH_F32 || tsh_dtype_is_half(c.dt)) && has_avx512f() && !tsh_env_off("TENSH_RSQRT512");
 #endif
-    c.half512 = tsh_is_half(c.dt) && tsh_cpu_half512();
+    c.half512 = tsh_dtype_is_half(c.dt) && tsh_cpu_half512();
     if (op == TSH_OP_CLAMP) {
         c.param = 0;
         c.clamp_flags = (int)k->i[0];

@@ -12,8 +12,6 @@
  * in L1 while the float32 loop runs over them. */
 #define TSH_HALF_BLOCK 256
 
-static inline bool tsh_is_half(tsh_dtype dt) { return dt == TSH_F16 || dt == TSH_BF16; }
-
 /* n contiguous halves of dtype dt (TSH_F16 or TSH_BF16) to float32 and back. */
 void tsh_cpu_half_to_f32(tsh_dtype dt, float *restrict d, const uint16_t *restrict x, int64_t n);
 void tsh_cpu_f32_to_half(tsh_dtype dt, uint16_t *restrict d, const float *restrict x, int64_t n);

@@ -262,7 +262,7 @@ static double row_msum_half(tsh_dtype dt, const char *src, int64_t n, int map, d
 TSH_MULTIVERSION
 double tsh_cpu_row_msum(tsh_dtype dt, const char *src, int64_t n, int map, double sh, double pw)
 {
-    if (tsh_is_half(dt)) return row_msum_half(dt, src, n, map, sh, pw);
+    if (tsh_dtype_is_half(dt)) return row_msum_half(dt, src, n, map, sh, pw);
     double total = 0;
     int64_t es = dt == TSH_F32 ? 4 : 8;
     for (int64_t b = 0; b < n; b += ROW_BLOCK) {
@@ -377,7 +377,7 @@ static void col_msum(tsh_dtype dt, const char *base, int64_t stride, int64_t r0,
                      int map, const double *sh, double pw, double *acc)
 {
     for (int64_t j = 0; j < m; j++) acc[j] = 0;
-    if (!tsh_is_half(dt)) {
+    if (!tsh_dtype_is_half(dt)) {
         col_msum_add(dt, base, stride, r0, r1, m, map, sh, pw, acc);
         return;
     }
@@ -920,7 +920,7 @@ static tsh_status cpu_sum(tsh_op op, const tsh_kargs *a)
     if (!tsh_dtype_is_float(a->in[0]->dtype)) return run(op, a, &acc_fn, 0);
     tsh_rjob job;
     tsh_rjob_init(&job, op, a, &msum_fn, MAP_ID);
-    job.half512 = tsh_is_half(job.dt) && tsh_cpu_half512();
+    job.half512 = tsh_dtype_is_half(job.dt) && tsh_cpu_half512();
     return tsh_reduce_run(&job);
 }
 

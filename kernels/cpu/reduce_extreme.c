@@ -33,7 +33,7 @@ static void row_best_half(tsh_dtype dt, const char *src, int64_t n, bool max, do
 TSH_MULTIVERSION
 void tsh_cpu_row_best(tsh_dtype dt, const char *src, int64_t n, bool max, double *fv, int64_t *iv)
 {
-    if (tsh_is_half(dt)) {
+    if (tsh_dtype_is_half(dt)) {
         row_best_half(dt, src, n, max, fv);
         return;
     }
@@ -218,7 +218,7 @@ static tsh_status cpu_extreme(tsh_op op, const tsh_kargs *a)
 {
     tsh_rjob job;
     tsh_rjob_init(&job, op, a, &best_fn, 0);
-    job.half512 = tsh_is_half(job.dt) && tsh_cpu_half512();
+    job.half512 = tsh_dtype_is_half(job.dt) && tsh_cpu_half512();
     return tsh_reduce_run(&job);
 }
 
